@@ -1,0 +1,63 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { DomainError, Errors } from './domain/errors.js';
+import { authenticate } from './http/middleware/auth.js';
+import { requestContext, requireJsonBody } from './http/middleware/request.js';
+import { onError, problem } from './http/problem.js';
+import { authRouter } from './http/routes/auth/index.js';
+import { opsRouter, type Probe } from './http/routes/ops/index.js';
+import { studentsRouter } from './http/routes/students/index.js';
+import { tenantsRouter } from './http/routes/tenants/index.js';
+import type { AppEnv, AppServices } from './http/types.js';
+
+export interface AppDeps {
+  services: AppServices;
+  logger: Logger;
+  probes?: Probe[];
+  bodyLimitBytes?: number;
+}
+
+const PUBLIC_API = new Set(['/api/v1/auth/login', '/api/v1/auth/platform/login']);
+
+/** Builds the Hono app; no listening (tests call app.request()). */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ strict: false });
+  app.onError(onError);
+  app.notFound((c) => problem(c, Errors.notFound('route')));
+
+  app.use('*', requestContext(deps.logger, deps.services));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new DomainError('payload_too_large', 'request body exceeds the 1 MiB limit');
+      },
+    }),
+  );
+  app.use('/api/*', requireJsonBody());
+  app.use('/api/v1/*', async (c, next) => (PUBLIC_API.has(c.req.path) ? next() : authenticate(c, next)));
+
+  app.route('/', opsRouter(deps.probes ?? []));
+  app.route('/api/v1', authRouter());
+  app.route('/api/v1', tenantsRouter());
+  app.route('/api/v1', studentsRouter());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tenantry API',
+      version: '1.0.0',
+      description: 'Multi-tenant school records; tenant isolation enforced by PostgreSQL row-level security.',
+    },
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+// The only module that reads process.env (enforced by lint). Fails fast with a message that
+// names every bad variable.
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url().optional())
+  .optional();
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().default('.data'),
+    DATABASE_URL: optionalUrl,
+    DATABASE_ADMIN_URL: optionalUrl,
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    PLATFORM_ADMIN_EMAIL: z.email().default('admin@localhost'),
+    PLATFORM_ADMIN_PASSWORD: z.string().min(12).optional(),
+    JWT_ISSUER: z.string().min(1).default('tenantry'),
+    JWT_AUDIENCE: z.string().min(1).default('tenantry-api'),
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_KEY_ID: z.string().optional(),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+    REDIS_URL: optionalUrl,
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.DATABASE_URL) !== Boolean(env.DATABASE_ADMIN_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'set both DATABASE_URL (runtime role) and DATABASE_ADMIN_URL (owner role), or neither for the embedded PostgreSQL',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function loadEnv(): Env {
+  return parseEnv(process.env);
+}

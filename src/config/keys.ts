@@ -1,0 +1,57 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type JWK,
+  type KeyObject,
+} from 'jose';
+
+export interface SigningKeys {
+  kid: string;
+  alg: 'EdDSA';
+  privateKey: CryptoKey | KeyObject;
+  publicKey: CryptoKey | KeyObject;
+  publicJwk: JWK;
+}
+
+async function fromPrivateJwk(jwk: JWK, kid?: string): Promise<SigningKeys> {
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d) throw new Error('JWT key must be an Ed25519 private JWK');
+  const publicJwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
+  const id = kid ?? jwk.kid ?? (await calculateJwkThumbprint(publicJwk));
+  return {
+    kid: id,
+    alg: 'EdDSA',
+    privateKey: (await importJWK(jwk, 'EdDSA')) as CryptoKey,
+    publicKey: (await importJWK(publicJwk, 'EdDSA')) as CryptoKey,
+    publicJwk: { ...publicJwk, kid: id, alg: 'EdDSA', use: 'sig' },
+  };
+}
+
+/**
+ * The access-token signing key: JWT_PRIVATE_KEY (an Ed25519 private key as PKCS#8 PEM or a
+ * JWK) when set, otherwise one generated at first start and kept under the data directory.
+ */
+export async function loadSigningKeys(opts: {
+  privateKey?: string;
+  keyId?: string;
+  dataDir: string;
+}): Promise<SigningKeys> {
+  if (opts.privateKey) {
+    const text = opts.privateKey.trim();
+    if (text.startsWith('{')) return fromPrivateJwk(JSON.parse(text) as JWK, opts.keyId);
+    const key = await importPKCS8(text.replace(/\\n/g, '\n'), 'EdDSA', { extractable: true });
+    return fromPrivateJwk(await exportJWK(key), opts.keyId);
+  }
+  const file = join(opts.dataDir, 'jwt-ed25519.json');
+  if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const jwk = await exportJWK(privateKey);
+  mkdirSync(opts.dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
+  return fromPrivateJwk(jwk, opts.keyId);
+}

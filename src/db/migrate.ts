@@ -1,0 +1,101 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MIGRATIONS_DIR = join(root, 'prisma', 'migrations');
+export const SQL_DIR = join(root, 'sql');
+const LOCK_KEY = 728012;
+
+// Same table Prisma Migrate keeps, so `prisma migrate deploy` stays usable where its engine exists.
+const HISTORY_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+export interface MigrationResult {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+function listMigrations(): { name: string; sql: string; checksum: string }[] {
+  return readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/**
+ * Applies pending migrations (each in its own transaction, recorded in _prisma_migrations),
+ * then re-applies the idempotent roles/functions/grants/policies in sql/. Runs as the owner
+ * role; an advisory lock keeps concurrent instances from migrating at the same time.
+ */
+export async function migrate(
+  adminUrl: string,
+  log: (msg: string) => void = () => undefined,
+): Promise<MigrationResult> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query(HISTORY_DDL);
+    const done = await client.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+    const result: MigrationResult = { applied: [], alreadyApplied: 0 };
+    for (const m of listMigrations()) {
+      const previous = applied.get(m.name);
+      if (previous) {
+        if (previous !== m.checksum) log(`warning: migration ${m.name} was modified after it was applied`);
+        result.alreadyApplied++;
+        continue;
+      }
+      log(`applying migration ${m.name}`);
+      const id = randomUUID();
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES ($1, $2, now(), $3, now(), 1)`,
+          [id, m.checksum, m.name],
+        );
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+      }
+      result.applied.push(m.name);
+    }
+    for (const file of readdirSync(SQL_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
+      const sql = readFileSync(join(SQL_DIR, file), 'utf8');
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new Error(`sql/${file} failed: ${(err as Error).message}`);
+      }
+    }
+    return result;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
+}

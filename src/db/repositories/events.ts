@@ -1,0 +1,60 @@
+import type { DomainEvent } from '../../domain/events.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Tx } from '../context.js';
+
+/** The transactional outbox: events are written in the transaction that made them true. */
+export function eventRepository(tx: Tx) {
+  return {
+    async append(events: DomainEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      await tx.domainEvent.createMany({
+        data: events.map((e) => ({
+          tenantId: e.tenantId,
+          id: e.id,
+          type: e.type,
+          payload: e.payload as Prisma.InputJsonValue,
+          occurredAt: e.occurredAt,
+        })),
+      });
+    },
+    list(query: { limit: number; after?: string; type?: string; tenantId?: string }) {
+      const where: Prisma.DomainEventWhereInput = {};
+      if (query.after) where.id = { gt: query.after };
+      if (query.type) where.type = query.type;
+      if (query.tenantId) where.tenantId = query.tenantId;
+      return tx.domainEvent.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
+    },
+    /** Claims undispatched events; SKIP LOCKED lets several instances dispatch side by side. */
+    claimPending(limit: number) {
+      return tx.$queryRaw<{ tenant_id: string; id: string; type: string; payload: unknown; attempts: number }[]>`
+        SELECT tenant_id, id, type, payload, attempts FROM domain_events
+         WHERE dispatched_at IS NULL AND attempts < 10
+         ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+    },
+    markDispatched(tenantId: string, id: string) {
+      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { dispatchedAt: new Date() } });
+    },
+    markFailed(tenantId: string, id: string) {
+      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { attempts: { increment: 1 } } });
+    },
+  };
+}
+
+export function auditRepository(tx: Tx, tenantId: string) {
+  return {
+    /** Idempotent on id, so at-least-once delivery writes one entry. */
+    async record(entry: { id: string; action: string; actorId?: string | null; data?: Prisma.InputJsonValue }) {
+      await tx.auditEntry.createMany({
+        data: [
+          { tenantId, id: entry.id, action: entry.action, actorId: entry.actorId ?? null, data: entry.data ?? {} },
+        ],
+        skipDuplicates: true,
+      });
+    },
+    list(query: { limit: number; after?: string }) {
+      const where: Prisma.AuditEntryWhereInput = { tenantId };
+      if (query.after) where.id = { gt: query.after };
+      return tx.auditEntry.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Prisma, Student } from '../../generated/prisma/client.js';
+import type { Tx } from '../context.js';
+import { guard } from '../errors.js';
+
+export type StudentRow = Student;
+
+export interface StudentListQuery {
+  limit: number;
+  after?: string;
+  q?: string;
+  active?: boolean;
+}
+
+export type StudentWrite = Omit<Prisma.StudentUncheckedCreateInput, 'tenantId' | 'id' | 'createdAt' | 'updatedAt'>;
+
+const CONFLICT = 'a student with this studentNo or email already exists';
+
+/**
+ * Students of one tenant. Every query names tenant_id explicitly as well as relying on RLS:
+ * defence in depth on one node, and single-shard routing on Citus.
+ */
+export function studentRepository(tx: Tx, tenantId: string) {
+  return {
+    list(query: StudentListQuery): Promise<StudentRow[]> {
+      const where: Prisma.StudentWhereInput = { tenantId };
+      if (query.after) where.id = { gt: query.after };
+      if (query.active !== undefined) where.active = query.active;
+      if (query.q) {
+        const contains = { contains: query.q, mode: 'insensitive' as const };
+        where.OR = [{ firstName: contains }, { lastName: contains }, { studentNo: contains }, { email: contains }];
+      }
+      return tx.student.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
+    },
+
+    get(id: string): Promise<StudentRow | null> {
+      return tx.student.findUnique({ where: { tenantId_id: { tenantId, id } } });
+    },
+
+    count(): Promise<number> {
+      return tx.student.count({ where: { tenantId } });
+    },
+
+    create(id: string, data: StudentWrite): Promise<StudentRow> {
+      return guard(() => tx.student.create({ data: { ...data, tenantId, id } }), { conflict: CONFLICT });
+    },
+
+    createMany(rows: (StudentWrite & { id: string })[]): Promise<number> {
+      return guard(async () => (await tx.student.createMany({ data: rows.map((r) => ({ ...r, tenantId })) })).count, {
+        conflict: CONFLICT,
+      });
+    },
+
+    update(id: string, data: Partial<StudentWrite>): Promise<StudentRow> {
+      return guard(() => tx.student.update({ where: { tenantId_id: { tenantId, id } }, data }), {
+        conflict: CONFLICT,
+        notFound: 'student',
+      });
+    },
+
+    async remove(id: string): Promise<void> {
+      await guard(() => tx.student.delete({ where: { tenantId_id: { tenantId, id } } }), { notFound: 'student' });
+    },
+  };
+}

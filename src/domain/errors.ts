@@ -1,0 +1,46 @@
+/** Stable error codes shared by the domain, services and the HTTP contract (API.md). */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'conflict'
+  | 'tenant_suspended'
+  | 'tenant_mismatch'
+  | 'quota_exceeded'
+  | 'rate_limited'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'service_unavailable'
+  | 'internal_error';
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An expected, operational error. Carries a code, never an HTTP status. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: FieldIssue[],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const Errors = {
+  notFound: (what: string) => new DomainError('not_found', `${what} not found`),
+  conflict: (message: string) => new DomainError('conflict', message),
+  validation: (message: string, issues?: FieldIssue[]) => new DomainError('validation_failed', message, issues),
+  unauthorized: (message = 'missing or invalid credentials') => new DomainError('unauthorized', message),
+  forbidden: (message = 'not allowed for this role') => new DomainError('forbidden', message),
+  tenantSuspended: () => new DomainError('tenant_suspended', 'this tenant is suspended'),
+  tenantMismatch: () => new DomainError('tenant_mismatch', 'the request names a different tenant than the token'),
+  quotaExceeded: (what: string, limit: number) =>
+    new DomainError('quota_exceeded', `plan limit reached: at most ${limit} ${what}`),
+  tenantSlugTaken: (slug: string) => new DomainError('conflict', `tenant slug '${slug}' is already taken`),
+  unavailable: (message = 'the service is temporarily unavailable') => new DomainError('service_unavailable', message),
+} as const;

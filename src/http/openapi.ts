@@ -1,0 +1,92 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { Errors, type FieldIssue } from '../domain/errors.js';
+import type { AppEnv } from './types.js';
+
+type ZodIssueLike = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+export function issuesOf(error: { issues: ZodIssueLike[] }): FieldIssue[] {
+  return error.issues.flatMap((i) => {
+    const base = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys' && i.keys) {
+      return i.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'unknown field' }));
+    }
+    return [{ path: base, message: i.message }];
+  });
+}
+
+/** A router whose validation failures all become 400 validation_failed problems. */
+export function createRouter<E extends AppEnv = AppEnv>() {
+  return new OpenAPIHono<E>({
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = issuesOf(result.error as unknown as { issues: ZodIssueLike[] });
+        throw Errors.validation(
+          `invalid request: ${issues.map((i) => `${i.path || '(body)'} ${i.message}`).join('; ')}`,
+          issues,
+        );
+      }
+    },
+  });
+}
+
+// PostgreSQL text cannot hold NUL; refuse it at the edge with a clear message instead of a 500.
+export const text = (max = 200) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+export const nonEmpty = (max = 200) => text(max).refine((s) => s.trim().length > 0, 'must not be empty');
+
+export const IdParam = z.strictObject({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: text(200).optional(),
+};
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+});
+
+/** Spread into every route's responses. */
+export const errorResponses = {
+  400: problemResponse('Invalid input'),
+  401: problemResponse('Missing, invalid or expired token'),
+  403: problemResponse('Not allowed (role, tenant mismatch, suspended tenant, quota)'),
+  404: problemResponse('Not found (also: belongs to another tenant)'),
+  409: problemResponse('Conflict'),
+  413: problemResponse('Body too large'),
+  415: problemResponse('Body is not JSON'),
+  500: problemResponse('Unexpected error'),
+  503: problemResponse('Database unavailable'),
+} as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const bearer = [{ bearerAuth: [] }];

@@ -1,0 +1,44 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { bearer, errorResponses, jsonBody, jsonResponse, nonEmpty, text } from '../../openapi.js';
+import { Tenant } from '../tenants/tenants.schemas.js';
+
+const tags = ['Auth'];
+
+const TokenPair = z
+  .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })
+  .openapi('TokenPair');
+
+const credentials = { email: text(254).min(1), password: text(200).min(1) };
+
+export const login = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags,
+  request: { body: jsonBody(z.strictObject({ tenant: nonEmpty(63), ...credentials }).openapi('TenantLogin')) },
+  responses: { 200: jsonResponse(TokenPair, 'Signed in'), ...errorResponses },
+});
+
+export const platformLogin = createRoute({
+  method: 'post',
+  path: '/auth/platform/login',
+  tags,
+  request: { body: jsonBody(z.strictObject(credentials).openapi('PlatformLogin')) },
+  responses: { 200: jsonResponse(TokenPair, 'Signed in'), ...errorResponses },
+});
+
+export const me = createRoute({
+  method: 'get',
+  path: '/me',
+  tags,
+  security: bearer,
+  responses: {
+    200: jsonResponse(
+      z.object({
+        user: z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.string() }),
+        tenant: Tenant.nullable(),
+      }),
+      'The caller',
+    ),
+    ...errorResponses,
+  },
+});

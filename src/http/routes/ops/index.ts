@@ -1,0 +1,34 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { Hono } from 'hono';
+import type { AppEnv } from '../../types.js';
+
+export interface Probe {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** Liveness, readiness (database and, when configured, Redis), JWKS and the API reference. */
+export function opsRouter(probes: Probe[]) {
+  const router = new Hono<AppEnv>();
+  router.get('/health/live', (c) => c.json({ status: 'ok' }));
+  router.get('/health/ready', async (c) => {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    for (const probe of probes) {
+      try {
+        await probe.check();
+        checks[probe.name] = 'ok';
+      } catch {
+        checks[probe.name] = 'unavailable';
+        ok = false;
+      }
+    }
+    return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);
+  });
+  router.get('/.well-known/jwks.json', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(c.var.services.tokens.jwks());
+  });
+  router.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tenantry API' }));
+  return router;
+}

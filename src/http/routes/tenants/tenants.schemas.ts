@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
+import { nonEmpty, PageQuery, text } from '../../openapi.js';
+
+const plan = z.enum(['free', 'standard', 'enterprise']);
+
+const timezone = text(64).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone');
+
+export const TenantCreate = z
+  .strictObject({
+    name: nonEmpty(200),
+    slug: text(63).regex(SLUG_PATTERN, 'lowercase letters, digits and inner hyphens, at most 63 characters'),
+    plan: plan.optional(),
+    timezone: timezone.optional(),
+    admin: z.strictObject({
+      email: z.email().max(254),
+      password: text(200).min(12, 'must be at least 12 characters'),
+      name: nonEmpty(200),
+    }),
+  })
+  .openapi('TenantCreate');
+
+export const TenantPatch = z
+  .strictObject({
+    name: nonEmpty(200).optional(),
+    plan: plan.optional(),
+    limits: z
+      .strictObject({
+        maxUsers: z.number().int().min(0).max(1_000_000).optional(),
+        maxStudents: z.number().int().min(0).max(100_000_000).optional(),
+        requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+      })
+      .optional(),
+    features: z.record(text(64), z.boolean()).optional(),
+  })
+  .openapi('TenantPatch');
+
+export const Tenant = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    status: z.enum(['active', 'suspended']),
+    plan: z.string(),
+    timezone: z.string(),
+    limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
+    features: z.record(z.string(), z.unknown()),
+    branding: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Tenant');
+
+export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.string() });
+
+export const TenantListQuery = z.strictObject({ ...PageQuery, status: z.enum(['active', 'suspended']).optional() });
+
+export const EventListQuery = z.strictObject({
+  ...PageQuery,
+  type: text(100).optional(),
+  tenantId: z.uuid().optional(),
+});
+
+export const DomainEvent = z
+  .object({
+    id: z.uuid(),
+    type: z.string(),
+    tenantId: z.uuid(),
+    payload: z.unknown(),
+    occurredAt: z.string(),
+    dispatchedAt: z.string().nullable(),
+  })
+  .openapi('DomainEvent');

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { TransactionRunner, Tx } from '../db/context.js';
+import type { Principal } from '../domain/roles.js';
+import type { AuthService } from '../services/auth.js';
+import type { StudentService } from '../services/students.js';
+import type { TenantService } from '../services/tenants.js';
+import type { TokenService } from '../services/tokens.js';
+
+/** Everything createApp needs; built once by server.ts or the test harness. */
+export interface AppServices {
+  /** Opens request transactions; only the context middleware uses it. */
+  db: TransactionRunner;
+  auth: AuthService;
+  tokens: TokenService;
+  tenants: TenantService;
+  students: StudentService;
+}
+
+export type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    services: AppServices;
+    principal: Principal;
+    /** The request's transaction, set by the tenant or platform context middleware. */
+    tx: Tx;
+  };
+}
+
+export interface TenantEnv extends AppEnv {
+  Variables: AppEnv['Variables'] & { principal: TenantPrincipal };
+}

@@ -1,0 +1,71 @@
+import { serve } from '@hono/node-server';
+import { pino } from 'pino';
+import { createApp } from './app.js';
+import { loadEnv } from './config/env.js';
+import { createDbClients } from './db/client.js';
+import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
+import { wireServices } from './wiring.js';
+
+// Entry point: config → database (embedded if none is configured) → migrate → self-check → listen.
+async function main() {
+  const started = performance.now();
+  const env = loadEnv();
+  const logger = pino({ level: env.LOG_LEVEL, base: { service: 'tenantry' } });
+  const database = await resolveDatabase({
+    databaseUrl: env.DATABASE_URL,
+    adminUrl: env.DATABASE_ADMIN_URL,
+    dataDir: env.DATA_DIR,
+    embeddedPort: env.EMBEDDED_PG_PORT,
+    log: (msg) => logger.info(msg),
+  });
+  if (database.embedded)
+    logger.info({ port: env.EMBEDDED_PG_PORT, dataDir: env.DATA_DIR }, 'embedded PostgreSQL ready');
+  const migrated = await migrate(database.adminUrl, (msg) => logger.info(msg));
+  logger.info({ applied: migrated.applied.length, alreadyApplied: migrated.alreadyApplied }, 'migrations done');
+
+  const clients = createDbClients({
+    url: database.runtimeUrl,
+    poolSize: env.DB_POOL_SIZE,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    onError: (err) => logger.warn({ err: { message: err.message } }, 'database connection error'),
+  });
+  await assertIsolation(clients.pool);
+
+  const { services, dispatcher } = await wireServices(env, clients, logger);
+  const generated = await services.auth.ensurePlatformAdmin(env.PLATFORM_ADMIN_EMAIL, env.PLATFORM_ADMIN_PASSWORD);
+  if (generated) {
+    // Printed once, on the start that created the admin; not logged as structured data.
+    process.stdout.write(
+      `\n  Platform admin created: ${env.PLATFORM_ADMIN_EMAIL}\n  Password (shown once): ${generated}\n\n`,
+    );
+  }
+  dispatcher.start();
+
+  const app = createApp({
+    services,
+    logger,
+    probes: [{ name: 'database', check: async () => void (await clients.pool.query('SELECT 1')) }],
+  });
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening');
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await dispatcher.stop();
+    await clients.close();
+    await database.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { TransactionRunner, Tx } from '../db/context.js';
+import { tenantRepository } from '../db/repositories/tenants.js';
+import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
+import { Errors } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/roles.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { toTenantDto } from './tenants.js';
+import type { TokenService } from './tokens.js';
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+const INVALID_LOGIN = 'invalid tenant, email or password';
+
+/** Login and identity. Unknown tenant, unknown user and wrong password fail identically. */
+export function createAuthService(deps: { db: TransactionRunner; tokens: TokenService }) {
+  async function pair(principal: Principal): Promise<TokenPair> {
+    const { accessToken, expiresIn } = await deps.tokens.issue(principal);
+    return { accessToken, tokenType: 'Bearer', expiresIn };
+  }
+
+  return {
+    async login(input: { tenant: string; email: string; password: string }): Promise<TokenPair> {
+      // Resolving a slug is a platform lookup; the user is then read under that tenant's context.
+      const tenant = await deps.db.platform(null, (tx) => tenantRepository(tx).findBySlug(input.tenant));
+      const user =
+        tenant?.status === 'active'
+          ? await deps.db.tenant({ tenantId: tenant.id, userId: null }, (tx) =>
+              userRepository(tx, tenant.id).findByEmail(input.email.toLowerCase()),
+            )
+          : null;
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+      if (!tenant || !user || !ok) throw Errors.unauthorized(INVALID_LOGIN);
+      return pair({ kind: 'tenant', userId: user.id, tenantId: tenant.id, role: user.role });
+    },
+
+    async platformLogin(input: { email: string; password: string }): Promise<TokenPair> {
+      const admin = await deps.db.platform(null, (tx) =>
+        platformAdminRepository(tx).findByEmail(input.email.toLowerCase()),
+      );
+      const ok = await verifyPassword(admin?.passwordHash ?? (await dummyPasswordHash()), input.password);
+      if (!admin || !ok) throw Errors.unauthorized('invalid email or password');
+      return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' });
+    },
+
+    /** The caller's profile, on the request's transaction (tenant or platform). */
+    async me(tx: Tx, principal: Principal) {
+      if (principal.kind === 'platform') {
+        const admin = await platformAdminRepository(tx).get(principal.userId);
+        if (!admin) throw Errors.unauthorized();
+        return {
+          user: { id: admin.id, email: admin.email, name: admin.name, role: 'platform_admin' as const },
+          tenant: null,
+        };
+      }
+      const user = await userRepository(tx, principal.tenantId).get(principal.userId);
+      const tenant = await tenantRepository(tx).get(principal.tenantId);
+      if (!user || !tenant) throw Errors.unauthorized();
+      return {
+        user: { id: user.id, email: user.email, name: user.name, role: user.role },
+        tenant: toTenantDto(tenant),
+      };
+    },
+
+    async tenantSlug(tx: Tx, tenantId: string): Promise<string | undefined> {
+      return (await tenantRepository(tx).get(tenantId))?.slug;
+    },
+
+    /** Makes sure the configured platform admin exists; returns a generated password when it made one. */
+    async ensurePlatformAdmin(email: string, password: string | undefined): Promise<string | undefined> {
+      const existing = await deps.db.platform(null, (tx) => platformAdminRepository(tx).findByEmail(email));
+      if (existing && (!password || (await verifyPassword(existing.passwordHash, password)))) return undefined;
+      const generated = password ? undefined : randomBytes(15).toString('base64url');
+      const passwordHash = await hashPassword(password ?? generated!);
+      await deps.db.platform(null, (tx) =>
+        platformAdminRepository(tx).upsert({ id: newId(), email, name: 'Platform admin', passwordHash }),
+      );
+      return generated;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,149 @@
+import type { TransactionRunner, Tx } from '../db/context.js';
+import { eventRepository } from '../db/repositories/events.js';
+import { type TenantWithSettings, tenantRepository } from '../db/repositories/tenants.js';
+import { userRepository } from '../db/repositories/users.js';
+import { Errors } from '../domain/errors.js';
+import type { DomainEvent } from '../domain/events.js';
+import { newId } from '../domain/ids.js';
+import { createTenant, effectiveLimits, type Plan } from '../domain/tenant/tenant.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
+import { hashPassword } from './passwords.js';
+
+export interface TenantDto {
+  id: string;
+  slug: string;
+  name: string;
+  status: 'active' | 'suspended';
+  plan: string;
+  timezone: string;
+  limits: ReturnType<typeof effectiveLimits>;
+  features: Record<string, unknown>;
+  branding: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.name,
+  status: t.status,
+  plan: t.settings?.plan ?? 'free',
+  timezone: t.settings?.timezone ?? 'UTC',
+  limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
+  features: (t.settings?.features ?? {}) as Record<string, unknown>,
+  branding: (t.settings?.branding ?? {}) as Record<string, unknown>,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+});
+
+export interface CreateTenantInput {
+  name: string;
+  slug: string;
+  plan?: Plan;
+  timezone?: string;
+  admin: { email: string; password: string; name: string };
+}
+
+export interface TenantUpdate {
+  name?: string;
+  plan?: Plan;
+  limits?: Record<string, number>;
+  features?: Record<string, boolean>;
+}
+
+export interface Outbox {
+  append(tx: Tx, events: DomainEvent[]): Promise<void>;
+}
+
+export const transactionalOutbox: Outbox = { append: (tx, events) => eventRepository(tx).append(events) };
+
+/** Platform-admin use cases. Each runs in one platform-role transaction. */
+export function createTenantService(deps: { db: TransactionRunner; outbox?: Outbox; onEvents?: () => void }) {
+  const outbox = deps.outbox ?? transactionalOutbox;
+  return {
+    /** Tenant, settings, first admin and TenantCreated are written atomically, or not at all. */
+    async create(adminId: string, input: CreateTenantInput) {
+      const plan = input.plan ?? 'free';
+      const passwordHash = await hashPassword(input.admin.password);
+      const adminUserId = newId();
+      const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
+      const result = await deps.db.platform(adminId, async (tx) => {
+        const tenants = tenantRepository(tx);
+        if (await tenants.findBySlug(input.slug)) throw Errors.tenantSlugTaken(input.slug);
+        await tenants.create(
+          { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status },
+          tenant.slug,
+        );
+        await tenants.createSettings({ tenantId: tenant.id, plan, timezone: input.timezone ?? 'UTC' });
+        const admin = await userRepository(tx, tenant.id).create({
+          id: adminUserId,
+          email: input.admin.email.toLowerCase(),
+          name: input.admin.name,
+          role: 'tenant_admin',
+          passwordHash,
+        });
+        await outbox.append(tx, [event]);
+        const created = await tenants.get(tenant.id);
+        return {
+          tenant: toTenantDto(created!),
+          admin: { id: admin.id, email: admin.email, name: admin.name, role: admin.role },
+        };
+      });
+      deps.onEvents?.();
+      return result;
+    },
+
+    async list(adminId: string, query: PageQuery & { status?: 'active' | 'suspended' }): Promise<Page<TenantDto>> {
+      const rows = await deps.db.platform(adminId, (tx) =>
+        tenantRepository(tx).list({ limit: query.limit + 1, after: decodeCursor(query.cursor), status: query.status }),
+      );
+      return toPage(rows, query.limit, toTenantDto);
+    },
+
+    async get(adminId: string, id: string): Promise<TenantDto> {
+      const row = await deps.db.platform(adminId, (tx) => tenantRepository(tx).get(id));
+      if (!row) throw Errors.notFound('tenant');
+      return toTenantDto(row);
+    },
+
+    update(adminId: string, id: string, patch: TenantUpdate): Promise<TenantDto> {
+      return deps.db.platform(adminId, async (tx) => {
+        const tenants = tenantRepository(tx);
+        const current = await tenants.get(id);
+        if (!current) throw Errors.notFound('tenant');
+        const settings: Prisma.TenantSettingsUncheckedUpdateInput = {};
+        if (patch.plan) settings.plan = patch.plan;
+        if (patch.limits) settings.limits = { ...(current.settings?.limits as object), ...patch.limits };
+        if (patch.features) settings.features = { ...(current.settings?.features as object), ...patch.features };
+        if (Object.keys(settings).length) await tenants.updateSettings(id, settings);
+        return toTenantDto(await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() }));
+      });
+    },
+
+    setStatus(adminId: string, id: string, status: 'active' | 'suspended'): Promise<TenantDto> {
+      return deps.db.platform(adminId, async (tx) => toTenantDto(await tenantRepository(tx).update(id, { status })));
+    },
+
+    remove(adminId: string, id: string): Promise<void> {
+      return deps.db.platform(adminId, (tx) => tenantRepository(tx).remove(id));
+    },
+
+    async events(adminId: string, query: PageQuery & { type?: string; tenantId?: string }) {
+      const rows = await deps.db.platform(adminId, (tx) =>
+        eventRepository(tx).list({ ...query, limit: query.limit + 1, after: decodeCursor(query.cursor) }),
+      );
+      return toPage(rows, query.limit, (e) => ({
+        id: e.id,
+        type: e.type,
+        tenantId: e.tenantId,
+        payload: e.payload,
+        occurredAt: e.occurredAt.toISOString(),
+        dispatchedAt: e.dispatchedAt?.toISOString() ?? null,
+      }));
+    },
+  };
+}
+
+export type TenantService = ReturnType<typeof createTenantService>;
