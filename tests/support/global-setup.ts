@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { bootstrapDatabase } from '../../src/db/bootstrap.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
+
+export interface TestDatabase {
+  /** Owner role: migrations and deliberately broken fixtures only, never isolation assertions. */
+  adminUrl: string;
+  /** Runtime role tenantry_app: what the app and every isolation test connect as. */
+  runtimeUrl: string;
+  /** A superuser URL on the same cluster (fixture setup only). */
+  superUrl: string;
+  dataDir: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    db: TestDatabase;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function withDatabase(url: string, database: string, user?: string, password?: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user) u.username = user;
+  if (password !== undefined) u.password = password;
+  return u.toString();
+}
+
+/**
+ * One PostgreSQL for the whole run: the embedded one by default (a fresh machine needs
+ * nothing else), or a fresh database on TEST_DATABASE_ADMIN_URL (a superuser URL, e.g. the
+ * system PostgreSQL in CI).
+ */
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-test-'));
+  const external = process.env.TEST_DATABASE_ADMIN_URL;
+  let db: TestDatabase;
+  let teardown: () => Promise<void>;
+
+  if (external) {
+    const database = `tenantry_test_${randomBytes(4).toString('hex')}`;
+    const appPassword = randomBytes(12).toString('hex');
+    const ownerPassword = randomBytes(12).toString('hex');
+    await bootstrapDatabase(external, { database, appPassword, ownerPassword });
+    db = {
+      superUrl: withDatabase(external, database),
+      adminUrl: withDatabase(external, database, 'tenantry_owner', ownerPassword),
+      runtimeUrl: withDatabase(external, database, 'tenantry_app', appPassword),
+      dataDir,
+    };
+    teardown = async () => {
+      const client = new pg.Client({ connectionString: external });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await client.end();
+    };
+  } else {
+    const port = await freePort();
+    const embedded = await startEmbeddedPostgres({ dataDir, port });
+    db = { superUrl: embedded.superUrl, adminUrl: embedded.adminUrl, runtimeUrl: embedded.runtimeUrl, dataDir };
+    teardown = async () => {
+      await embedded.stop();
+    };
+  }
+
+  await migrate(db.adminUrl);
+  project.provide('db', db);
+  return async () => {
+    await teardown();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
+import { createDbClients, type DbClients } from '../../src/db/client.js';
+import type { Principal } from '../../src/domain/roles.js';
+import type { AppServices } from '../../src/http/types.js';
+import { wireServices } from '../../src/wiring.js';
+import type { Dispatcher } from '../../src/events/dispatcher.js';
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  adminId: string;
+  adminEmail: string;
+  adminPassword: string;
+  /** A real access token of the tenant's first admin, signed by the app's key. */
+  token: string;
+}
+
+export interface Harness {
+  app: App;
+  services: AppServices;
+  dispatcher: Dispatcher;
+  clients: DbClients;
+  db: ReturnType<typeof inject<'db'>>;
+  platformAdminId: string;
+  platformToken: string;
+  /** Real HTTP through app.request(), JSON in and out. */
+  request(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** Creates a fresh tenant with a random slug through the API (as a platform admin). */
+  createTenant(opts?: { plan?: 'free' | 'standard' | 'enterprise' }): Promise<TestTenant>;
+  /** Mints a token for a principal with the app's own key (same as login would issue). */
+  tokenFor(principal: Principal): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const randomSlug = (prefix = 't') => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+/** One app on the shared test database, connected as the runtime role. */
+export async function createHarness(opts: { poolSize?: number } = {}): Promise<Harness> {
+  const db = inject('db');
+  const logger = pino({ level: 'silent' });
+  const clients = createDbClients({ url: db.runtimeUrl, poolSize: opts.poolSize ?? 5, statementTimeoutMs: 15_000 });
+  const { services, dispatcher } = await wireServices(
+    {
+      DATA_DIR: db.dataDir,
+      JWT_ISSUER: 'tenantry',
+      JWT_AUDIENCE: 'tenantry-api',
+      ACCESS_TOKEN_TTL_SECONDS: 900,
+      OUTBOX_POLL_MS: 50,
+      JWT_PRIVATE_KEY: undefined,
+      JWT_KEY_ID: undefined,
+    },
+    clients,
+    logger,
+  );
+  const email = `admin-${randomBytes(4).toString('hex')}@platform.test`;
+  await services.auth.ensurePlatformAdmin(email, 'platform-password-1');
+  const login = await services.auth.platformLogin({ email, password: 'platform-password-1' });
+  const platformPrincipal = await services.tokens.verify(login.accessToken);
+  const app = createApp({ services, logger });
+
+  const request: Harness['request'] = (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return Promise.resolve(app.request(path, { method, headers, body }));
+  };
+
+  return {
+    app,
+    services,
+    dispatcher,
+    clients,
+    db,
+    platformAdminId: platformPrincipal.userId,
+    platformToken: login.accessToken,
+    request,
+    tokenFor: async (principal) => (await services.tokens.issue(principal)).accessToken,
+    async createTenant(o = {}) {
+      const slug = randomSlug();
+      const adminEmail = `admin@${slug}.test`;
+      const adminPassword = 'tenant-password-1';
+      const res = await request('POST', '/api/v1/tenants', {
+        token: login.accessToken,
+        body: { name: `School ${slug}`, slug, plan: o.plan, admin: { email: adminEmail, password: adminPassword, name: 'Admin' } },
+      });
+      if (res.status !== 201) throw new Error(`createTenant: ${res.status} ${await res.text()}`);
+      const created = (await res.json()) as { tenant: { id: string }; admin: { id: string } };
+      const token = (
+        await services.tokens.issue({ kind: 'tenant', tenantId: created.tenant.id, userId: created.admin.id, role: 'tenant_admin' })
+      ).accessToken;
+      return { id: created.tenant.id, slug, adminId: created.admin.id, adminEmail, adminPassword, token };
+    },
+    async close() {
+      await dispatcher.stop();
+      await clients.close();
+    },
+  };
+}
