@@ -10,6 +10,7 @@ import { createAuthService } from './services/auth.js';
 import { createStudentService } from './services/students.js';
 import { createTenantService } from './services/tenants.js';
 import { createTokenService } from './services/tokens.js';
+import { createUserService } from './services/users.js';
 
 export interface Wired {
   services: AppServices;
@@ -51,6 +52,7 @@ export async function wireServices(
     auth: createAuthService({ db, tokens }),
     tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
     students: createStudentService(),
+    users: createUserService(),
   };
   return { services, dispatcher };
 }

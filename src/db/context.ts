@@ -26,7 +26,8 @@ export function sqlState(err: unknown, depth = 0): string | undefined {
   const e = err as Record<string, unknown>;
   for (const key of ['originalCode', 'code']) {
     const v = e[key];
-    if (typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v)) return v;
+    // Prisma's own codes (P1xxx, P2xxx ...) have the same shape as SQLSTATEs; skip them.
+    if (typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P[1-9]\d{3}$/.test(v)) return v;
   }
   for (const key of ['cause', 'meta', 'driverAdapterError']) {
     const found = sqlState(e[key], depth + 1);

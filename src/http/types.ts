@@ -5,6 +5,7 @@ import type { AuthService } from '../services/auth.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantService } from '../services/tenants.js';
 import type { TokenService } from '../services/tokens.js';
+import type { UserService } from '../services/users.js';
 
 /** Everything createApp needs; built once by server.ts or the test harness. */
 export interface AppServices {
@@ -14,6 +15,7 @@ export interface AppServices {
   tokens: TokenService;
   tenants: TenantService;
   students: StudentService;
+  users: UserService;
 }
 
 export type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;

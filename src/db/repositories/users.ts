@@ -18,6 +18,22 @@ export function userRepository(tx: Tx, tenantId: string) {
     count() {
       return tx.user.count({ where: { tenantId } });
     },
+    list(query: { limit: number; after?: string }) {
+      return tx.user.findMany({
+        where: { tenantId, ...(query.after && { id: { gt: query.after } }) },
+        orderBy: { id: 'asc' },
+        take: query.limit,
+      });
+    },
+    update(id: string, data: Prisma.UserUncheckedUpdateInput) {
+      return guard(() => tx.user.update({ where: { tenantId_id: { tenantId, id } }, data }), {
+        conflict: 'a user with this email already exists',
+        notFound: 'user',
+      });
+    },
+    async remove(id: string): Promise<void> {
+      await guard(() => tx.user.delete({ where: { tenantId_id: { tenantId, id } } }), { notFound: 'user' });
+    },
   };
 }
 

@@ -1,0 +1,81 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { TENANT_ROLES } from '../../../domain/roles.js';
+import {
+  bearer,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  nonEmpty,
+  PageQuery,
+  page,
+  text,
+} from '../../openapi.js';
+
+const tags = ['Users'];
+
+const fields = {
+  email: z.email().max(254),
+  name: nonEmpty(200),
+  password: text(200).min(12, 'must be at least 12 characters'),
+  role: z.enum(TENANT_ROLES),
+};
+
+export const User = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(TENANT_ROLES),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('User');
+
+export const list = createRoute({
+  method: 'get',
+  path: '/users',
+  tags,
+  security: bearer,
+  request: { query: z.strictObject(PageQuery) },
+  responses: { 200: jsonResponse(page(User), 'A page of users'), ...errorResponses },
+});
+
+export const create = createRoute({
+  method: 'post',
+  path: '/users',
+  tags,
+  security: bearer,
+  request: { body: jsonBody(z.strictObject(fields).openapi('UserCreate')) },
+  responses: { 201: jsonResponse(User, 'Created'), ...errorResponses },
+});
+
+export const get = createRoute({
+  method: 'get',
+  path: '/users/{id}',
+  tags,
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(User, 'The user'), ...errorResponses },
+});
+
+export const patch = createRoute({
+  method: 'patch',
+  path: '/users/{id}',
+  tags,
+  security: bearer,
+  request: {
+    params: IdParam,
+    body: jsonBody(z.strictObject(fields).partial().openapi('UserPatch')),
+  },
+  responses: { 200: jsonResponse(User, 'Updated'), ...errorResponses },
+});
+
+export const remove = createRoute({
+  method: 'delete',
+  path: '/users/{id}',
+  tags,
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 204: { description: 'Deleted' }, ...errorResponses },
+});
