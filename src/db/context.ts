@@ -1,3 +1,4 @@
+import { DomainError, Errors } from '../domain/errors.js';
 import type { Prisma, PrismaClient } from './client.js';
 
 /** The transaction client a request's services and repositories work on. */
@@ -8,17 +9,39 @@ export interface TenantScope {
   userId: string | null;
 }
 
-export class TenantContextError extends Error {
-  constructor(readonly reason: 'unknown_tenant' | 'tenant_suspended' | 'unknown_user') {
-    super(reason);
-  }
-}
-
-const REASONS: Record<string, TenantContextError['reason']> = {
-  TN404: 'unknown_tenant',
-  TN403: 'tenant_suspended',
-  TN401: 'unknown_user',
+const TENANT_REFUSALS: Record<string, () => DomainError> = {
+  TN404: () => Errors.unauthorized('the token no longer names an active tenant user'),
+  TN401: () => Errors.unauthorized('the token no longer names an active tenant user'),
+  TN403: () => Errors.tenantSuspended(),
+  TN400: () => Errors.unauthorized(),
 };
+
+// SQLSTATE classes and driver conditions meaning "the database is unreachable or overloaded now".
+const UNAVAILABLE_STATES = /^(08|53|57P0|57014|40001|40P01)/;
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+const UNAVAILABLE_MESSAGE =
+  /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|Transaction already closed|Unable to start a transaction|Client has encountered a connection error/i;
+
+/**
+ * The database's refusals and outages as domain errors: the context function's SQLSTATEs
+ * (unknown tenant or user, suspended tenant) and "unavailable" conditions (503). Anything
+ * else is returned unchanged.
+ */
+export function translateDbFailure(err: unknown): unknown {
+  if (err instanceof DomainError) return err;
+  const state = sqlState(err);
+  const refusal = state ? TENANT_REFUSALS[state] : undefined;
+  if (refusal) return refusal();
+  const code = (err as { code?: unknown } | null)?.code;
+  if (
+    (state && UNAVAILABLE_STATES.test(state)) ||
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    (err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message))
+  ) {
+    return Errors.unavailable('the database is temporarily unavailable');
+  }
+  return err;
+}
 
 /** Finds a PostgreSQL SQLSTATE anywhere in an error raised through Prisma's driver adapter. */
 export function sqlState(err: unknown, depth = 0): string | undefined {
@@ -54,15 +77,18 @@ export function createTransactionRunner(prisma: PrismaClient): TransactionRunner
           return fn(tx);
         }, TX_OPTIONS);
       } catch (err) {
-        const reason = REASONS[sqlState(err) ?? ''];
-        throw reason ? new TenantContextError(reason) : err;
+        throw translateDbFailure(err);
       }
     },
-    platform(adminId, fn) {
-      return prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
-        return fn(tx);
-      }, TX_OPTIONS);
+    async platform(adminId, fn) {
+      try {
+        return await prisma.$transaction(async (tx) => {
+          await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
+          return fn(tx);
+        }, TX_OPTIONS);
+      } catch (err) {
+        throw translateDbFailure(err);
+      }
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { sqlState, TenantContextError } from '../db/context.js';
 import { DomainError, type ErrorCode, type FieldIssue } from '../domain/errors.js';
 import type { AppEnv } from './types.js';
 
@@ -37,37 +36,15 @@ const TITLES: Record<ErrorCode, string> = {
   service_unavailable: 'Service unavailable',
 };
 
-// SQLSTATE classes that mean "the database is not reachable or overloaded right now".
-const UNAVAILABLE_STATES = /^(08|53|57P0|57014|40001|40P01)/;
-const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-
-function isUnavailable(err: unknown): boolean {
-  const state = sqlState(err);
-  if (state && UNAVAILABLE_STATES.test(state)) return true;
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && (UNAVAILABLE_PRISMA.has(code) || NETWORK_CODES.has(code))) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Transaction already closed|Unable to start a transaction/i.test(
-    message,
-  );
-}
-
 /** Every error, expected or not, becomes one problem+json shape; unknown errors never leak. */
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
-  if (err instanceof TenantContextError) {
-    return err.reason === 'tenant_suspended'
-      ? new DomainError('tenant_suspended', 'this tenant is suspended')
-      : new DomainError('unauthorized', 'the token no longer names an active tenant user');
-  }
   if (err instanceof HTTPException) {
     if (err.status === 413) return new DomainError('payload_too_large', 'request body exceeds the size limit');
     if (err.status === 415) return new DomainError('unsupported_media_type', err.message);
     if (err.status === 400) return new DomainError('validation_failed', err.message || 'bad request');
     if (err.status === 401) return new DomainError('unauthorized', 'missing or invalid credentials');
   }
-  if (isUnavailable(err)) return new DomainError('service_unavailable', 'the database is temporarily unavailable');
   return new DomainError('internal_error', 'an unexpected error occurred');
 }
 
