@@ -1,0 +1,153 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.js';
+import { checkIsolation } from '../../src/db/self-check.js';
+import { assertIsolation } from '../../src/db/setup.js';
+import { tenantTableViolations } from '../support/catalog-invariants.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
+
+// A separate database broken on purpose (never the shared one: other files run against it in
+// parallel). The checks themselves still connect as the runtime role, except the one that
+// proves a superuser runtime connection is refused.
+const BREAK = `
+  CREATE TABLE rogue_plain (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+
+  CREATE TABLE rogue_unforced (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_unforced ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_unforced
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+
+  CREATE TABLE rogue_or (tenant_id uuid, id uuid NOT NULL);
+  ALTER TABLE rogue_or ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_or FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_or
+    USING (tenant_id = app.current_tenant_id() OR tenant_id IS NULL)
+    WITH CHECK (tenant_id = app.current_tenant_id() OR tenant_id IS NULL);
+
+  CREATE TABLE rogue_parted (tenant_id uuid NOT NULL, id uuid NOT NULL) PARTITION BY HASH (tenant_id);
+  ALTER TABLE rogue_parted ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_parted FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_parted
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+  CREATE TABLE rogue_parted_p0 PARTITION OF rogue_parted FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+
+  CREATE SCHEMA side;
+  CREATE TABLE side.rogue_elsewhere (tenant_id uuid NOT NULL, note text);
+
+  ALTER TABLE students DISABLE ROW LEVEL SECURITY;
+`;
+
+const db = inject('db');
+let scratch: ScratchDatabase;
+let runtime: pg.Pool;
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase(db);
+  await scratch.exec('owner', BREAK);
+  // Giving an object to the runtime role needs a superuser.
+  await scratch.exec('super', 'CREATE TABLE owned_by_app (id int); ALTER TABLE owned_by_app OWNER TO tenantry_app;');
+  runtime = new pg.Pool({ connectionString: scratch.runtimeUrl, max: 2 });
+});
+
+afterAll(async () => {
+  await runtime?.end();
+  await scratch?.drop();
+});
+
+const details = (problems: { check: string; detail: string }[], check: string) =>
+  problems.filter((p) => p.check === check).map((p) => p.detail);
+
+describe('isolation checks on a deliberately broken database', () => {
+  it('when tables lack RLS, FORCE or the exact policy, then checkIsolation reports each of them', async () => {
+    const rls = details(await checkIsolation(runtime), 'rls');
+    expect(rls).toEqual(
+      expect.arrayContaining([
+        'rogue_plain: row level security is not enabled',
+        'rogue_plain: row level security is not forced',
+        expect.stringMatching(/^rogue_plain: no tenant policy/),
+        'rogue_unforced: row level security is not forced',
+        expect.stringMatching(/^rogue_or: no tenant policy/),
+        'rogue_parted_p0: row level security is not enabled',
+        expect.stringMatching(/^rogue_parted_p0: no tenant policy/),
+        'rogue_elsewhere: row level security is not enabled',
+        'students: row level security is not enabled',
+      ]),
+    );
+    // Precise, not just noisy: sound tables are not reported, half-sound ones only for what they lack.
+    expect(rls.filter((d) => /^(rogue_parted|users|courses):/.test(d))).toEqual([]);
+    expect(rls.filter((d) => d.startsWith('rogue_unforced:'))).toEqual([
+      'rogue_unforced: row level security is not forced',
+    ]);
+  });
+
+  it('when the runtime role owns a table, then checkIsolation reports the ownership', async () => {
+    expect(details(await checkIsolation(runtime), 'ownership')).toContain('runtime role owns relation owned_by_app');
+  });
+
+  it('when the runtime connection is a superuser, then checkIsolation reports a role problem', async () => {
+    const su = new pg.Client({ connectionString: scratch.superUrl });
+    await su.connect();
+    try {
+      expect(details(await checkIsolation(su), 'role')).toEqual(
+        expect.arrayContaining([expect.stringMatching(/is a superuser$/), expect.stringMatching(/has BYPASSRLS$/)]),
+      );
+    } finally {
+      await su.end();
+    }
+  });
+
+  it('when assertIsolation runs on the broken database, then it throws a message naming each broken table', async () => {
+    const err = await assertIsolation(runtime).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/^Refusing to start: the database does not enforce tenant isolation/);
+    for (const t of [
+      'rogue_plain',
+      'rogue_unforced',
+      'rogue_or',
+      'rogue_parted_p0',
+      'rogue_elsewhere',
+      'owned_by_app',
+    ]) {
+      expect(err?.message).toContain(t);
+    }
+  });
+
+  it('when the test suite’s own catalog scan runs on the broken database, then it names every broken table too', async () => {
+    const violations = await tenantTableViolations(runtime);
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        'public.rogue_plain: row level security not enabled',
+        'public.rogue_unforced: row level security not forced',
+        'public.rogue_or: policy tenant_isolation for PUBLIC contains OR',
+        expect.stringMatching(/^public\.rogue_or: permissive policy tenant_isolation reachable by the runtime role/),
+        'public.rogue_parted_p0: row level security not enabled',
+        'side.rogue_elsewhere: row level security not enabled',
+        'public.students: row level security not enabled',
+      ]),
+    );
+    expect(violations.filter((v) => /^public\.(users|courses|rogue_parted):/.test(v))).toEqual([]);
+  });
+});
+
+describe('re-applying sql/ after migrations', () => {
+  it('when migrations run again, then public tables are re-secured but a table in another schema stays reported', async () => {
+    const other = await createScratchDatabase(db);
+    const pool = new pg.Pool({ connectionString: other.runtimeUrl, max: 1 });
+    try {
+      await other.exec('owner', BREAK);
+      expect((await checkIsolation(pool)).length).toBeGreaterThan(0);
+      await migrate(other.adminUrl);
+      const remaining = (await checkIsolation(pool)).map((p) => p.detail);
+      expect(remaining).toEqual([
+        'rogue_elsewhere: row level security is not enabled',
+        'rogue_elsewhere: row level security is not forced',
+        `rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id())`,
+      ]);
+    } finally {
+      await pool.end();
+      await other.drop();
+    }
+  });
+});

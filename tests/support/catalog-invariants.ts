@@ -1,0 +1,127 @@
+import type pg from 'pg';
+
+/** The only tenant policy expression allowed, as PostgreSQL deparses it. */
+export const TENANT_EXPR = '(tenant_id = app.current_tenant_id())';
+
+type Queryable = Pick<pg.Client, 'query'>;
+
+export interface TenantTable {
+  schema: string;
+  name: string;
+  kind: string;
+  partition: boolean;
+  rls: boolean;
+  force: boolean;
+}
+
+interface PolicyRow {
+  schema: string;
+  table: string;
+  name: string;
+  permissive: string;
+  roles: string[];
+  cmd: string;
+  qual: string | null;
+  with_check: string | null;
+  applies_to_me: boolean;
+}
+
+/** Every table (plain, partitioned, or a partition) with a tenant_id column, in any user schema. */
+export async function tenantTables(client: Queryable): Promise<TenantTable[]> {
+  const { rows } = await client.query<TenantTable>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relispartition AS partition,
+            c.relrowsecurity AS rls, c.relforcerowsecurity AS force
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+      ORDER BY 1, 2`,
+  );
+  return rows;
+}
+
+async function policies(client: Queryable): Promise<PolicyRow[]> {
+  const { rows } = await client.query<PolicyRow>(
+    `SELECT p.schemaname AS schema, p.tablename AS table, p.policyname AS name, p.permissive,
+            p.roles::text[] AS roles, p.cmd, p.qual, p.with_check,
+            'public' = ANY (p.roles)
+              OR EXISTS (SELECT 1 FROM unnest(p.roles) r WHERE r <> 'public' AND pg_has_role(current_user, r, 'USAGE'))
+              AS applies_to_me
+       FROM pg_policies p`,
+  );
+  return rows;
+}
+
+/**
+ * Independent of src/db/self-check.ts on purpose: two implementations of the invariant, so a
+ * bug in one does not hide a broken table. Returns one line per violation, naming the table.
+ */
+export async function tenantTableViolations(client: Queryable): Promise<string[]> {
+  const [tables, all] = await Promise.all([tenantTables(client), policies(client)]);
+  const out: string[] = [];
+  for (const t of tables) {
+    const name = `${t.schema}.${t.name}`;
+    const mine = all.filter((p) => p.schema === t.schema && p.table === t.name);
+    if (!t.rls) out.push(`${name}: row level security not enabled`);
+    if (!t.force) out.push(`${name}: row level security not forced`);
+    const isolation = mine.some(
+      (p) =>
+        p.permissive === 'PERMISSIVE' &&
+        p.cmd === 'ALL' &&
+        p.roles.length === 1 &&
+        p.roles[0] === 'public' &&
+        p.qual === TENANT_EXPR &&
+        p.with_check === TENANT_EXPR,
+    );
+    if (!isolation) out.push(`${name}: no policy USING and WITH CHECK ${TENANT_EXPR} for PUBLIC`);
+    for (const p of mine) {
+      const exprs = [p.qual, p.with_check].filter((e): e is string => e !== null);
+      if (p.roles.includes('public') && exprs.some((e) => /\bOR\b/i.test(e))) {
+        out.push(`${name}: policy ${p.name} for PUBLIC contains OR`);
+      }
+      // Permissive policies are OR-ed: any other one reachable by the runtime role widens access.
+      if (p.permissive === 'PERMISSIVE' && p.applies_to_me && exprs.some((e) => e !== TENANT_EXPR)) {
+        out.push(`${name}: permissive policy ${p.name} reachable by the runtime role is not ${TENANT_EXPR}`);
+      }
+    }
+  }
+  return out;
+}
+
+export interface RoleFacts {
+  rolname: string;
+  rolsuper: boolean;
+  rolbypassrls: boolean;
+  rolinherit: boolean;
+  inherits_platform: boolean;
+  member_of_platform: boolean;
+  member_of_owner: boolean;
+}
+
+export async function currentRoleFacts(client: Queryable): Promise<RoleFacts> {
+  const { rows } = await client.query<RoleFacts>(
+    `SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolinherit,
+            pg_has_role(current_user, 'tenantry_platform', 'USAGE') AS inherits_platform,
+            pg_has_role(current_user, 'tenantry_platform', 'MEMBER') AS member_of_platform,
+            pg_has_role(current_user, 'tenantry_owner', 'MEMBER') AS member_of_owner
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  return rows[0]!;
+}
+
+/** Objects in the current database owned by the current role (it must own nothing). */
+export async function ownedByCurrentRole(client: Queryable): Promise<string[]> {
+  const { rows } = await client.query<{ what: string }>(
+    `WITH me AS (SELECT oid FROM pg_roles WHERE rolname = current_user)
+     SELECT 'relation ' || c.oid::regclass::text AS what FROM pg_class c, me WHERE c.relowner = me.oid
+     UNION ALL SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p, me WHERE p.proowner = me.oid
+     UNION ALL SELECT 'schema ' || n.nspname FROM pg_namespace n, me WHERE n.nspowner = me.oid
+     UNION ALL SELECT 'type ' || t.oid::regtype::text FROM pg_type t, me WHERE t.typowner = me.oid
+     UNION ALL SELECT 'large object ' || l.oid FROM pg_largeobject_metadata l, me WHERE l.lomowner = me.oid
+     UNION ALL SELECT 'database ' || d.datname FROM pg_database d, me
+               WHERE d.datdba = me.oid AND d.datname = current_database()`,
+  );
+  return rows.map((r) => r.what);
+}
