@@ -14,9 +14,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON users, students, courses, enrollments, r
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_app;
 
 -- Platform role: everything Tenantry owns, except the migration history.
-GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, platform_admins, refresh_tokens,
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, platform_admins, platform_refresh_tokens, refresh_tokens,
   students, courses, enrollments, domain_events, audit_log TO tenantry_platform;
-REVOKE ALL ON TABLE platform_admins FROM tenantry_app;
+REVOKE ALL ON TABLE platform_admins, platform_refresh_tokens FROM tenantry_app;
 REVOKE ALL ON TABLE "_prisma_migrations" FROM tenantry_app, tenantry_platform, PUBLIC;
 
 -- The tenants table is platform-owned: a tenant sees only its own row.

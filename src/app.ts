@@ -6,6 +6,7 @@ import { authenticate } from './http/middleware/auth.js';
 import { requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
 import { authRouter } from './http/routes/auth/index.js';
+import { coursesRouter } from './http/routes/courses/index.js';
 import { opsRouter, type Probe } from './http/routes/ops/index.js';
 import { studentsRouter } from './http/routes/students/index.js';
 import { tenantsRouter } from './http/routes/tenants/index.js';
@@ -19,7 +20,12 @@ export interface AppDeps {
   bodyLimitBytes?: number;
 }
 
-const PUBLIC_API = new Set(['/api/v1/auth/login', '/api/v1/auth/platform/login']);
+const PUBLIC_API = new Set([
+  '/api/v1/auth/login',
+  '/api/v1/auth/platform/login',
+  '/api/v1/auth/refresh',
+  '/api/v1/auth/logout',
+]);
 
 /** Builds the Hono app; no listening (tests call app.request()). */
 export function createApp(deps: AppDeps) {
@@ -44,6 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', authRouter());
   app.route('/api/v1', tenantsRouter());
   app.route('/api/v1', studentsRouter());
+  app.route('/api/v1', coursesRouter());
   app.route('/api/v1', usersRouter());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -7,6 +7,9 @@ import { createDispatcher, type Dispatcher } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
 import { createAuthService } from './services/auth.js';
+import { createCourseService } from './services/courses.js';
+import { createEnrollmentService } from './services/enrollments.js';
+import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
 import { createTenantService } from './services/tenants.js';
 import { createTokenService } from './services/tokens.js';
@@ -49,9 +52,11 @@ export async function wireServices(
   const services: AppServices = {
     db,
     tokens,
-    auth: createAuthService({ db, tokens }),
+    auth: createAuthService({ db, tokens, refresh: createRefreshTokens({ db }) }),
     tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
     students: createStudentService(),
+    courses: createCourseService(),
+    enrollments: createEnrollmentService(),
     users: createUserService(),
   };
   return { services, dispatcher };

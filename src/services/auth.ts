@@ -6,11 +6,13 @@ import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/roles.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import type { RefreshTokens } from './refresh-tokens.js';
 import { toTenantDto } from './tenants.js';
 import type { TokenService } from './tokens.js';
 
 export interface TokenPair {
   accessToken: string;
+  refreshToken: string;
   tokenType: 'Bearer';
   expiresIn: number;
 }
@@ -18,10 +20,18 @@ export interface TokenPair {
 const INVALID_LOGIN = 'invalid tenant, email or password';
 
 /** Login and identity. Unknown tenant, unknown user and wrong password fail identically. */
-export function createAuthService(deps: { db: TransactionRunner; tokens: TokenService }) {
-  async function pair(principal: Principal): Promise<TokenPair> {
+export function createAuthService(deps: { db: TransactionRunner; tokens: TokenService; refresh: RefreshTokens }) {
+  async function pair(principal: Principal, refreshToken?: string): Promise<TokenPair> {
     const { accessToken, expiresIn } = await deps.tokens.issue(principal);
-    return { accessToken, tokenType: 'Bearer', expiresIn };
+    const tenantId = principal.kind === 'tenant' ? principal.tenantId : null;
+    const refresh =
+      refreshToken ??
+      (tenantId
+        ? await deps.db.tenant({ tenantId, userId: principal.userId }, (tx) =>
+            deps.refresh.issue(tx, tenantId, principal.userId),
+          )
+        : await deps.db.platform(principal.userId, (tx) => deps.refresh.issue(tx, null, principal.userId)));
+    return { accessToken, refreshToken: refresh, tokenType: 'Bearer', expiresIn };
   }
 
   return {
@@ -47,6 +57,23 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
       if (!admin || !ok) throw Errors.unauthorized('invalid email or password');
       return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' });
     },
+
+    /** Rotates a refresh token; the new access token carries the user's current role. */
+    async refresh(refreshToken: string): Promise<TokenPair> {
+      const { tenantId, subjectId, next } = await deps.refresh.rotate(refreshToken);
+      if (!tenantId) {
+        const admin = await deps.db.platform(null, (tx) => platformAdminRepository(tx).get(subjectId));
+        if (!admin) throw Errors.unauthorized('invalid refresh token');
+        return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' }, next);
+      }
+      const user = await deps.db
+        .tenant({ tenantId, userId: subjectId }, (tx) => userRepository(tx, tenantId).get(subjectId))
+        .catch(() => null);
+      if (!user) throw Errors.unauthorized('invalid refresh token');
+      return pair({ kind: 'tenant', tenantId, userId: user.id, role: user.role }, next);
+    },
+
+    logout: (refreshToken: string) => deps.refresh.revoke(refreshToken),
 
     /** The caller's profile, on the request's transaction (tenant or platform). */
     async me(tx: Tx, principal: Principal) {

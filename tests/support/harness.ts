@@ -4,9 +4,9 @@ import { inject } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { createDbClients, type DbClients } from '../../src/db/client.js';
 import type { Principal } from '../../src/domain/roles.js';
+import type { Dispatcher } from '../../src/events/dispatcher.js';
 import type { AppServices } from '../../src/http/types.js';
 import { wireServices } from '../../src/wiring.js';
-import type { Dispatcher } from '../../src/events/dispatcher.js';
 
 export interface TestTenant {
   id: string;
@@ -25,9 +25,14 @@ export interface Harness {
   clients: DbClients;
   db: ReturnType<typeof inject<'db'>>;
   platformAdminId: string;
+  platformEmail: string;
   platformToken: string;
   /** Real HTTP through app.request(), JSON in and out. */
-  request(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   /** Creates a fresh tenant with a random slug through the API (as a platform admin). */
   createTenant(opts?: { plan?: 'free' | 'standard' | 'enterprise' }): Promise<TestTenant>;
   /** Mints a token for a principal with the app's own key (same as login would issue). */
@@ -79,6 +84,7 @@ export async function createHarness(opts: { poolSize?: number } = {}): Promise<H
     clients,
     db,
     platformAdminId: platformPrincipal.userId,
+    platformEmail: email,
     platformToken: login.accessToken,
     request,
     tokenFor: async (principal) => (await services.tokens.issue(principal)).accessToken,
@@ -88,12 +94,22 @@ export async function createHarness(opts: { poolSize?: number } = {}): Promise<H
       const adminPassword = 'tenant-password-1';
       const res = await request('POST', '/api/v1/tenants', {
         token: login.accessToken,
-        body: { name: `School ${slug}`, slug, plan: o.plan, admin: { email: adminEmail, password: adminPassword, name: 'Admin' } },
+        body: {
+          name: `School ${slug}`,
+          slug,
+          plan: o.plan,
+          admin: { email: adminEmail, password: adminPassword, name: 'Admin' },
+        },
       });
       if (res.status !== 201) throw new Error(`createTenant: ${res.status} ${await res.text()}`);
       const created = (await res.json()) as { tenant: { id: string }; admin: { id: string } };
       const token = (
-        await services.tokens.issue({ kind: 'tenant', tenantId: created.tenant.id, userId: created.admin.id, role: 'tenant_admin' })
+        await services.tokens.issue({
+          kind: 'tenant',
+          tenantId: created.tenant.id,
+          userId: created.admin.id,
+          role: 'tenant_admin',
+        })
       ).accessToken;
       return { id: created.tenant.id, slug, adminId: created.admin.id, adminEmail, adminPassword, token };
     },

@@ -5,7 +5,12 @@ import { Tenant } from '../tenants/tenants.schemas.js';
 const tags = ['Auth'];
 
 const TokenPair = z
-  .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int(),
+  })
   .openapi('TokenPair');
 
 const credentials = { email: text(254).min(1), password: text(200).min(1) };
@@ -24,6 +29,27 @@ export const platformLogin = createRoute({
   tags,
   request: { body: jsonBody(z.strictObject(credentials).openapi('PlatformLogin')) },
   responses: { 200: jsonResponse(TokenPair, 'Signed in'), ...errorResponses },
+});
+
+const RefreshBody = z.strictObject({ refreshToken: text(300).min(1) }).openapi('RefreshRequest');
+
+export const refresh = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  tags,
+  request: { body: jsonBody(RefreshBody) },
+  responses: {
+    200: jsonResponse(TokenPair, 'A new token pair; the presented refresh token is used up'),
+    ...errorResponses,
+  },
+});
+
+export const logout = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags,
+  request: { body: jsonBody(RefreshBody) },
+  responses: { 204: { description: 'The refresh token family is revoked' }, ...errorResponses },
 });
 
 export const me = createRoute({

@@ -10,5 +10,12 @@ export function authRouter() {
     .openapi(routes.platformLogin, async (c) =>
       c.json(await c.var.services.auth.platformLogin(c.req.valid('json')), 200),
     )
+    .openapi(routes.refresh, async (c) =>
+      c.json(await c.var.services.auth.refresh(c.req.valid('json').refreshToken), 200),
+    )
+    .openapi(routes.logout, async (c) => {
+      await c.var.services.auth.logout(c.req.valid('json').refreshToken);
+      return c.body(null, 204);
+    })
     .openapi(routes.me, async (c) => c.json(await c.var.services.auth.me(c.var.tx, c.var.principal), 200));
 }
