@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Tx } from '../../src/db/context.js';
+import type { Harness, TestTenant } from './harness.js';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+
+export interface StudentBody {
+  id: string;
+  studentNo: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  dateOfBirth: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PageBody<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export const readJson = async <T>(res: Response): Promise<T> => (await res.json()) as T;
+
+/** Asserts a problem+json response with the given status and code, and returns its body. */
+export async function expectProblem(res: Response, status: number, code: string): Promise<ProblemBody> {
+  const text = await res.text();
+  expect({ status: res.status, body: text }).toMatchObject({ status });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(text) as ProblemBody;
+  expect(body).toMatchObject({ status, code });
+  expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  return body;
+}
+
+/** The parts of a problem that must not differ between two "indistinguishable" answers. */
+export const comparable = ({ requestId: _ignored, ...rest }: ProblemBody) => rest;
+
+export const uniqueNo = (prefix = 'S') => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export const studentInput = (over: Record<string, unknown> = {}) => ({
+  studentNo: uniqueNo(),
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  ...over,
+});
+
+export async function createStudent(h: Harness, token: string, over: Record<string, unknown> = {}) {
+  const res = await h.request('POST', '/api/v1/students', { token, body: studentInput(over) });
+  if (res.status !== 201) throw new Error(`createStudent: ${res.status} ${await res.text()}`);
+  return readJson<StudentBody>(res);
+}
+
+/** Reads the database as the runtime role inside the tenant's own context (no HTTP involved). */
+export const asTenant = <T>(h: Harness, tenant: Pick<TestTenant, 'id'>, fn: (tx: Tx) => Promise<T>) =>
+  h.services.db.tenant({ tenantId: tenant.id, userId: null }, fn);
+
+/** Reads the database through the platform role (cross-tenant, as the platform admin would). */
+export const asPlatform = <T>(h: Harness, fn: (tx: Tx) => Promise<T>) => h.services.db.platform(h.platformAdminId, fn);
+
+/** Retries an assertion until it holds (for work done by the outbox, which may be another process's). */
+export async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Adds a user through POST /api/v1/users as the tenant admin; returns it with a token minted for it. */
+export async function addUser(h: Harness, tenant: TestTenant, role: 'tenant_admin' | 'staff' | 'viewer') {
+  const body = {
+    email: `${role}-${randomBytes(4).toString('hex')}@${tenant.slug}.test`,
+    name: `A ${role}`,
+    password: 'user-password-12',
+    role,
+  };
+  const res = await h.request('POST', '/api/v1/users', { token: tenant.token, body });
+  if (res.status !== 201) throw new Error(`addUser: ${res.status} ${await res.text()}`);
+  const user = await readJson<{ id: string; email: string }>(res);
+  const token = await h.tokenFor({ kind: 'tenant', tenantId: tenant.id, userId: user.id, role });
+  return { ...user, password: body.password, token };
+}
