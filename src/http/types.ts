@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { TransactionRunner, Tx } from '../db/context.js';
 import type { Principal } from '../domain/roles.js';
 import type { AuthService } from '../services/auth.js';
+import type { CourseService } from '../services/courses.js';
+import type { EnrollmentService } from '../services/enrollments.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantService } from '../services/tenants.js';
 import type { TokenService } from '../services/tokens.js';
@@ -15,6 +17,8 @@ export interface AppServices {
   tokens: TokenService;
   tenants: TenantService;
   students: StudentService;
+  courses: CourseService;
+  enrollments: EnrollmentService;
   users: UserService;
 }
 

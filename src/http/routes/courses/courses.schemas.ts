@@ -1,0 +1,48 @@
+import { z } from '@hono/zod-openapi';
+import { nonEmpty, PageQuery } from '../../openapi.js';
+
+const capacity = z.number().int().min(0).max(100_000).nullable();
+
+export const CourseCreate = z
+  .strictObject({ code: nonEmpty(64), title: nonEmpty(200), capacity: capacity.optional() })
+  .openapi('CourseCreate');
+
+export const CoursePatch = z
+  .strictObject({ code: nonEmpty(64).optional(), title: nonEmpty(200).optional(), capacity: capacity.optional() })
+  .openapi('CoursePatch');
+
+export const Course = z
+  .object({
+    id: z.uuid(),
+    code: z.string(),
+    title: z.string(),
+    capacity: z.number().int().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Course');
+
+export const CourseListQuery = z.strictObject(PageQuery);
+
+export const EnrollmentCreate = z.strictObject({ studentId: z.uuid() }).openapi('EnrollmentCreate');
+
+export const EnrollmentParams = z.strictObject({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+  studentId: z.uuid().openapi({ param: { name: 'studentId', in: 'path' } }),
+});
+
+export const Enrollment = z
+  .object({
+    courseId: z.uuid(),
+    studentId: z.uuid(),
+    enrolledAt: z.string(),
+    student: z.object({
+      id: z.uuid(),
+      studentNo: z.string(),
+      firstName: z.string(),
+      lastName: z.string(),
+      email: z.string().nullable(),
+      active: z.boolean(),
+    }),
+  })
+  .openapi('Enrollment');
