@@ -9,6 +9,7 @@ import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
 import { opsRouter, type Probe } from './http/routes/ops/index.js';
 import { studentsRouter } from './http/routes/students/index.js';
+import { currentTenantRouter } from './http/routes/tenant/index.js';
 import { tenantsRouter } from './http/routes/tenants/index.js';
 import { usersRouter } from './http/routes/users/index.js';
 import type { AppEnv, AppServices } from './http/types.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', authRouter());
   app.route('/api/v1', tenantsRouter());
   app.route('/api/v1', studentsRouter());
+  app.route('/api/v1', currentTenantRouter());
   app.route('/api/v1', coursesRouter());
   app.route('/api/v1', usersRouter());
 

@@ -8,6 +8,7 @@ import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
+import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
@@ -55,6 +56,7 @@ export async function wireServices(
     auth: createAuthService({ db, tokens, refresh: createRefreshTokens({ db }) }),
     tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
     students: createStudentService(),
+    currentTenant: createCurrentTenantService(),
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService(),

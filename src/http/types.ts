@@ -3,6 +3,7 @@ import type { TransactionRunner, Tx } from '../db/context.js';
 import type { Principal } from '../domain/roles.js';
 import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
+import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantService } from '../services/tenants.js';
@@ -16,6 +17,7 @@ export interface AppServices {
   auth: AuthService;
   tokens: TokenService;
   tenants: TenantService;
+  currentTenant: CurrentTenantService;
   students: StudentService;
   courses: CourseService;
   enrollments: EnrollmentService;

@@ -7,9 +7,8 @@ const writers = requireRole('tenant_admin', 'staff');
 
 export function studentsRouter() {
   const router = createRouter<TenantEnv>();
-  router.use('/students', tenantScope);
   router.use('/students/*', tenantScope);
-  router.on(['POST', 'PATCH', 'DELETE'], ['/students', '/students/*'], writers);
+  router.on(['POST', 'PATCH', 'DELETE'], '/students/*', writers);
 
   return router
     .openapi(routes.list, async (c) => {

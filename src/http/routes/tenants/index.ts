@@ -6,7 +6,6 @@ import * as routes from './tenants.routes.js';
 // routes check the role without opening a request transaction.
 export function tenantsRouter() {
   const router = createRouter();
-  router.use('/tenants', requirePlatform);
   router.use('/tenants/*', requirePlatform);
   router.use('/events', requirePlatform);
 

@@ -4,7 +4,7 @@ import { nonEmpty, PageQuery, text } from '../../openapi.js';
 
 const plan = z.enum(['free', 'standard', 'enterprise']);
 
-const timezone = text(64).refine((tz) => {
+export const timezone = text(64).refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

@@ -5,9 +5,8 @@ import * as routes from './users.routes.js';
 
 export function usersRouter() {
   const router = createRouter<TenantEnv>();
-  router.use('/users', tenantScope);
   router.use('/users/*', tenantScope);
-  router.on(['POST', 'PATCH', 'DELETE'], ['/users', '/users/*'], requireRole('tenant_admin'));
+  router.on(['POST', 'PATCH', 'DELETE'], '/users/*', requireRole('tenant_admin'));
 
   return router
     .openapi(routes.list, async (c) =>
