@@ -18,7 +18,17 @@ const TENANT_REFUSALS: Record<string, () => DomainError> = {
 
 // SQLSTATE classes and driver conditions meaning "the database is unreachable or overloaded now".
 const UNAVAILABLE_STATES = /^(08|53|57P0|57014|40001|40P01)/;
-const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+const UNAVAILABLE_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  'P2028',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 const UNAVAILABLE_MESSAGE =
   /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|Transaction already closed|Unable to start a transaction|Client has encountered a connection error/i;
 

@@ -15,7 +15,9 @@ async function main() {
   });
   try {
     const result = await migrate(database.adminUrl, log);
-    log(`${result.applied.length} migration(s) applied, ${result.alreadyApplied} already applied; security files re-applied`);
+    log(
+      `${result.applied.length} migration(s) applied, ${result.alreadyApplied} already applied; security files re-applied`,
+    );
   } finally {
     await database.stop();
   }
