@@ -46,6 +46,7 @@ describe('request transactions', () => {
     ['GET', '/api/v1/tenant'],
     ['GET', '/api/v1/me'],
     ['GET', '/api/v1/audit-log'],
+    ['GET', '/api/v1/courses'],
   ])('when a tenant user calls %s %s, then exactly one tenant transaction is opened', async (method, path) => {
     expect(await countFor(method, path)).toEqual({ tenant: 1, platform: 0 });
   });

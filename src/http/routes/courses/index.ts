@@ -8,9 +8,8 @@ const writers = requireRole('tenant_admin', 'staff');
 
 export function coursesRouter() {
   const router = createRouter<TenantEnv>();
-  router.use('/courses', tenantScope);
   router.use('/courses/*', tenantScope);
-  router.on(['POST', 'PATCH', 'DELETE'], ['/courses', '/courses/*'], writers);
+  router.on(['POST', 'PATCH', 'DELETE'], '/courses/*', writers);
 
   return router
     .openapi(courses.list, async (c) => {
