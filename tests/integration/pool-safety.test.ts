@@ -1,0 +1,169 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
+import { inspectPool } from '../support/pool-inspection.js';
+
+// Many tenants, more requests in flight than pooled connections: every transaction reuses a
+// connection another tenant just had. A tenant setting that survived its transaction would
+// show up here as a foreign row or as a leftover setting on a pooled connection.
+const POOL_SIZE = 4;
+const TENANTS = 22;
+const REQUESTS = 520;
+const IN_FLIGHT = 32;
+
+interface Student {
+  id: string;
+  studentNo: string;
+  firstName: string;
+}
+interface Seen {
+  tenant: number;
+  op: string;
+  status: number;
+  students: Student[];
+}
+type Op = 'list' | 'get' | 'create' | 'patch' | 'foreign' | 'duplicate';
+
+let h: Harness;
+let tenants: TestTenant[];
+const owner = new Map<string, number>();
+const idsOf: string[][] = [];
+
+/** Deterministic, so a failure can be replayed with the same interleaving of operations. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return (n: number) => {
+    // mulberry32: the low bits of a plain LCG would correlate tenant and operation choices.
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+}
+
+async function createStudent(t: number, n: number): Promise<Response> {
+  const res = await h.request('POST', '/api/v1/students', {
+    token: tenants[t]!.token,
+    body: { studentNo: `${tenants[t]!.slug}-${n}`, firstName: `F-${tenants[t]!.slug}`, lastName: 'Pool' },
+  });
+  if (res.status === 201) {
+    const s = (await res.clone().json()) as Student;
+    owner.set(s.id, t);
+    idsOf[t]!.push(s.id);
+  }
+  return res;
+}
+
+beforeAll(async () => {
+  h = await createHarness({ poolSize: POOL_SIZE });
+  tenants = await Promise.all(Array.from({ length: TENANTS }, () => h.createTenant()));
+  for (let t = 0; t < TENANTS; t++) idsOf.push([]);
+  await Promise.all(
+    tenants.map(async (_, t) => {
+      for (const n of [0, 1]) expect((await createStudent(t, n)).status).toBe(201);
+    }),
+  );
+}, 120_000);
+afterAll(() => h.close());
+
+describe('pool safety under interleaved tenants', () => {
+  it('when 500+ requests from 20+ tenants share a smaller pool, then each response holds only its own tenant’s rows and no connection keeps a tenant setting', async () => {
+    const rand = prng(0x7e5a17);
+    const seeded = idsOf.map((ids) => [...ids]);
+    const ops: Op[] = ['list', 'list', 'list', 'get', 'get', 'create', 'patch', 'patch', 'foreign', 'duplicate'];
+    const plan = Array.from({ length: REQUESTS }, (_, i) => ({
+      i,
+      t: rand(TENANTS),
+      op: ops[rand(ops.length)]!,
+      pickAt: rand(1 << 30),
+      otherAt: rand(TENANTS - 1),
+    }));
+    const seen: Seen[] = [];
+    const unexpected: string[] = [];
+    let maxWaiting = 0;
+    let next = 0;
+
+    const run = async ({ i, t, op, pickAt, otherAt }: (typeof plan)[number]) => {
+      const token = tenants[t]!.token;
+      const mine = idsOf[t]!;
+      const pick = mine[pickAt % mine.length]!;
+      let res: Response;
+      let expected: number;
+      if (op === 'list') [res, expected] = [await h.request('GET', '/api/v1/students?limit=100', { token }), 200];
+      else if (op === 'get') [res, expected] = [await h.request('GET', `/api/v1/students/${pick}`, { token }), 200];
+      else if (op === 'create') [res, expected] = [await createStudent(t, 1000 + i), 201];
+      else if (op === 'patch') {
+        const body = { firstName: `F-${tenants[t]!.slug}-${i}` };
+        [res, expected] = [await h.request('PATCH', `/api/v1/students/${pick}`, { token, body }), 200];
+      } else if (op === 'foreign') {
+        const other = idsOf[(t + 1 + otherAt) % TENANTS]!;
+        [res, expected] = [await h.request('GET', `/api/v1/students/${other[0]}`, { token }), 404];
+      } else [res, expected] = [await createStudent(t, 0), 409];
+      if (res.status !== expected) unexpected.push(`#${i} ${op} tenant ${t}: ${res.status} ${await res.text()}`);
+      else if (expected < 300) {
+        const body = (await res.json()) as Student | { data: Student[] };
+        seen.push({ tenant: t, op, status: res.status, students: 'data' in body ? body.data : [body] });
+      }
+    };
+    const worker = async () => {
+      while (next < plan.length) {
+        const item = plan[next++]!;
+        maxWaiting = Math.max(maxWaiting, h.clients.pool.waitingCount);
+        await run(item);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+
+    expect(unexpected).toEqual([]);
+    expect(seen.length).toBeGreaterThan(REQUESTS * 0.6);
+    expect(maxWaiting).toBeGreaterThan(0); // the pool really was the bottleneck
+    const foreign: string[] = [];
+    for (const s of seen) {
+      for (const st of s.students) {
+        const slug = tenants[s.tenant]!.slug;
+        if (
+          owner.get(st.id) !== s.tenant ||
+          !st.studentNo.startsWith(`${slug}-`) ||
+          !st.firstName.startsWith(`F-${slug}`)
+        ) {
+          foreign.push(`${s.op} by tenant ${s.tenant} saw ${st.id} (${st.studentNo}, owner ${owner.get(st.id)})`);
+        }
+      }
+    }
+    expect(foreign).toEqual([]);
+    // Complete as well as clean: every list holds the tenant's seeded students (an empty
+    // answer would pass the check above).
+    const lists = seen.filter((s) => s.op === 'list');
+    expect(new Set(lists.map((s) => s.tenant)).size).toBeGreaterThanOrEqual(TENANTS - 2);
+    const incomplete = lists.filter((s) => seeded[s.tenant]!.some((id) => !s.students.some((st) => st.id === id)));
+    expect(incomplete.map((s) => `tenant ${s.tenant} list missed a seeded student`)).toEqual([]);
+
+    // Every pooled connection, right after the run: the same ones the requests used, none new.
+    expect(h.clients.pool.totalCount).toBe(POOL_SIZE);
+    const { states, leftovers } = await inspectPool(h.clients.pool, POOL_SIZE);
+    expect(h.clients.pool.totalCount).toBe(POOL_SIZE);
+    expect(new Set(states.map((s) => s.pid)).size).toBe(POOL_SIZE);
+    expect(leftovers).toEqual([]);
+  }, 120_000);
+
+  it('when connections are deliberately left with a session-level tenant or role, then the pool inspection reports them', async () => {
+    const dirty = new pg.Pool({ connectionString: h.db.runtimeUrl, max: 2 });
+    try {
+      const [one, two] = await Promise.all([dirty.connect(), dirty.connect()]);
+      await one.query(`SELECT set_config('app.current_tenant_id', $1, false)`, [tenants[0]!.id]);
+      await two.query('SET ROLE tenantry_platform');
+      one.release();
+      two.release();
+      const { leftovers } = await inspectPool(dirty, 2);
+      expect(leftovers).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`app.current_tenant_id is still '${tenants[0]!.id}'`)),
+          expect.stringMatching(/runs as tenantry_platform \(session tenantry_app\)/),
+          expect.stringMatching(/sees \d+ students with no tenant set/),
+        ]),
+      );
+    } finally {
+      await dirty.end();
+    }
+  });
+});
