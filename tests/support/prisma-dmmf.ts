@@ -32,9 +32,16 @@ export interface Dmmf {
   };
 }
 
+// The project's lib settings (ES2023, no DOM) carry no WebAssembly types: the few used here.
+interface Wasm {
+  Module: { new (bytes: Uint8Array): object; imports(module: object): { module: string; name: string }[] };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+
 interface SchemaWasm {
-  memory: WebAssembly.Memory;
-  __wbindgen_externrefs: WebAssembly.Table;
+  memory: { buffer: ArrayBuffer };
+  __wbindgen_externrefs: { grow(n: number): number; set(i: number, v: unknown): void; get(i: number): unknown };
   __wbindgen_start(): void;
   __wbindgen_malloc(len: number, align: number): number;
   __wbindgen_free(ptr: number, len: number, align: number): void;
@@ -47,7 +54,7 @@ function load(): SchemaWasm {
   if (wasm) return wasm;
   const require = createRequire(import.meta.url);
   const file = join(dirname(require.resolve('prisma/package.json')), 'build', 'prisma_schema_build_bg.wasm');
-  const module = new WebAssembly.Module(readFileSync(file));
+  const module = new Module(readFileSync(file));
   const text = (ptr: number, len: number) =>
     new TextDecoder().decode(new Uint8Array(wasm!.memory.buffer, ptr >>> 0, len));
   const handlers: Record<string, (...args: number[]) => unknown> = {
@@ -67,14 +74,14 @@ function load(): SchemaWasm {
     },
   };
   const imports: Record<string, Record<string, unknown>> = {};
-  for (const imp of WebAssembly.Module.imports(module)) {
+  for (const imp of Module.imports(module)) {
     const key = Object.keys(handlers).find((k) => imp.name.startsWith(k));
     if (!key)
       throw new Error(`prisma schema wasm needs an unknown import ${imp.name}: update tests/support/prisma-dmmf.ts`);
     imports[imp.module] ??= {};
     imports[imp.module]![imp.name] = handlers[key];
   }
-  wasm = new WebAssembly.Instance(module, imports as WebAssembly.Imports).exports as unknown as SchemaWasm;
+  wasm = new Instance(module, imports).exports as SchemaWasm;
   wasm.__wbindgen_start();
   return wasm;
 }
