@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { ScopedPool } from './scoped-pool.js';
 
 export type { Prisma } from '../generated/prisma/client.js';
 export { PrismaClient };
@@ -22,13 +23,15 @@ export function createDbClients(opts: {
   statementTimeoutMs: number;
   onError?: (err: Error) => void;
 }): DbClients {
-  const pool = new pg.Pool({
+  const pool = new ScopedPool({
     connectionString: opts.url,
     max: opts.poolSize,
     connectionTimeoutMillis: 5000,
     statement_timeout: opts.statementTimeoutMs,
     idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
     application_name: 'tenantry',
+    // Lets a transaction's BEGIN and its context statement share one round trip (ScopedPool).
+    pipeline: true,
   });
   pool.on('error', (err) => opts.onError?.(err));
   const adapter = new PrismaPg(pool, { onPoolError: opts.onError, onConnectionError: opts.onError });

@@ -1,5 +1,6 @@
 import { DomainError, Errors } from '../domain/errors.js';
 import type { Prisma, PrismaClient } from './client.js';
+import { withTxScope } from './scoped-pool.js';
 
 /** The transaction client a request's services and repositories work on. */
 export type Tx = Prisma.TransactionClient;
@@ -82,20 +83,14 @@ export function createTransactionRunner(prisma: PrismaClient): TransactionRunner
   return {
     async tenant(scope, fn) {
       try {
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT app.begin_request(${scope.tenantId}::uuid, ${scope.userId}::uuid)`;
-          return fn(tx);
-        }, TX_OPTIONS);
+        return await withTxScope({ kind: 'tenant', ...scope }, () => prisma.$transaction(fn, TX_OPTIONS));
       } catch (err) {
         throw translateDbFailure(err);
       }
     },
     async platform(adminId, fn) {
       try {
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
-          return fn(tx);
-        }, TX_OPTIONS);
+        return await withTxScope({ kind: 'platform', adminId }, () => prisma.$transaction(fn, TX_OPTIONS));
       } catch (err) {
         throw translateDbFailure(err);
       }

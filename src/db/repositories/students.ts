@@ -26,7 +26,8 @@ export function studentRepository(tx: Tx, tenantId: string) {
       if (query.after) where.id = { gt: query.after };
       if (query.active !== undefined) where.active = query.active;
       if (query.q) {
-        const contains = { contains: query.q, mode: 'insensitive' as const };
+        // Prisma passes `contains` to ILIKE unescaped: make % and _ match literally.
+        const contains = { contains: query.q.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const };
         where.OR = [{ firstName: contains }, { lastName: contains }, { studentNo: contains }, { email: contains }];
       }
       return tx.student.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
