@@ -11,6 +11,7 @@ import { opsRouter, type Probe } from './http/routes/ops/index.js';
 import { studentsRouter } from './http/routes/students/index.js';
 import { currentTenantRouter } from './http/routes/tenant/index.js';
 import { tenantsRouter } from './http/routes/tenants/index.js';
+import { TENANT_IMPORT, tenantTransferRouter } from './http/routes/tenants/transfer.router.js';
 import { usersRouter } from './http/routes/users/index.js';
 import type { AppEnv, AppServices } from './http/types.js';
 
@@ -35,21 +36,30 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => problem(c, Errors.notFound('route')));
 
   app.use('*', requestContext(deps.logger, deps.services));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new DomainError('payload_too_large', 'request body exceeds the 1 MiB limit');
-      },
-    }),
-  );
-  app.use('/api/*', requireJsonBody());
+  const apiBodyLimit = bodyLimit({
+    maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+    onError: () => {
+      throw new DomainError('payload_too_large', 'request body exceeds the 1 MiB limit');
+    },
+  });
+  const importBodyLimit = bodyLimit({
+    maxSize: TENANT_IMPORT.maxBytes,
+    onError: () => {
+      throw new DomainError('payload_too_large', 'an import body exceeds the 50 MiB limit');
+    },
+  });
+  const jsonOnly = requireJsonBody();
+  const jsonOrNdjson = requireJsonBody([TENANT_IMPORT.contentType]);
+  // Tenant imports are the one exception to "JSON bodies under 1 MiB": NDJSON, up to 50 MiB.
+  const isImport = (path: string) => path === TENANT_IMPORT.path;
+  app.use('/api/*', (c, next) => (isImport(c.req.path) ? importBodyLimit(c, next) : apiBodyLimit(c, next)));
+  app.use('/api/*', (c, next) => (isImport(c.req.path) ? jsonOrNdjson(c, next) : jsonOnly(c, next)));
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API.has(c.req.path) ? next() : authenticate(c, next)));
 
   app.route('/', opsRouter(deps.probes ?? []));
   app.route('/api/v1', authRouter());
   app.route('/api/v1', tenantsRouter());
+  app.route('/api/v1', tenantTransferRouter());
   app.route('/api/v1', studentsRouter());
   app.route('/api/v1', currentTenantRouter());
   app.route('/api/v1', coursesRouter());

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Env } from './config/env.js';
 import { loadSigningKeys } from './config/keys.js';
+import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
 import { createTransactionRunner } from './db/context.js';
 import { createDispatcher, type Dispatcher } from './events/dispatcher.js';
@@ -12,6 +13,8 @@ import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
+import { createTenantTransferService } from './services/tenant-transfer.js';
+import { createTenantUsageService } from './services/tenant-usage.js';
 import { createTenantService } from './services/tenants.js';
 import { createTokenService } from './services/tokens.js';
 import { createUserService } from './services/users.js';
@@ -55,6 +58,8 @@ export async function wireServices(
     tokens,
     auth: createAuthService({ db, tokens, refresh: createRefreshTokens({ db }) }),
     tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
+    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients.prisma) }),
+    usage: createTenantUsageService({ db }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
     courses: createCourseService(),

@@ -6,6 +6,8 @@ import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
 import type { StudentService } from '../services/students.js';
+import type { TenantTransferService } from '../services/tenant-transfer.js';
+import type { TenantUsageService } from '../services/tenant-usage.js';
 import type { TenantService } from '../services/tenants.js';
 import type { TokenService } from '../services/tokens.js';
 import type { UserService } from '../services/users.js';
@@ -17,6 +19,9 @@ export interface AppServices {
   auth: AuthService;
   tokens: TokenService;
   tenants: TenantService;
+  /** Tenant export and import (platform admin; export also the tenant's own admin). */
+  transfer: TenantTransferService;
+  usage: TenantUsageService;
   currentTenant: CurrentTenantService;
   students: StudentService;
   courses: CourseService;

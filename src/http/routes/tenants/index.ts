@@ -2,11 +2,14 @@ import { requirePlatform } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 import * as routes from './tenants.routes.js';
 
+const TENANT_EXPORT = /\/tenants\/[^/]+\/export$/;
+
 // Tenant management runs in its own platform transactions (see TenantService), so these
 // routes check the role without opening a request transaction.
 export function tenantsRouter() {
   const router = createRouter();
-  router.use('/tenants/*', requirePlatform);
+  // The export also admits the tenant's own admin: its service checks the principal.
+  router.use('/tenants/*', (c, next) => (TENANT_EXPORT.test(c.req.path) ? next() : requirePlatform(c, next)));
   router.use('/events', requirePlatform);
 
   return router

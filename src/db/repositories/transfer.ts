@@ -1,0 +1,105 @@
+import { Errors } from '../../domain/errors.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { sqlState, type Tx } from '../context.js';
+
+/** Tenant tables in foreign-key order: an import inserts them in this order, an export reads them so. */
+export const TRANSFER_TABLES = [
+  'tenant_settings',
+  'users',
+  'students',
+  'courses',
+  'enrollments',
+  'domain_events',
+  'audit_log',
+] as const;
+export type TransferTable = (typeof TRANSFER_TABLES)[number];
+
+export interface TransferRows {
+  tenant_settings: Prisma.TenantSettingsCreateManyInput;
+  users: Prisma.UserCreateManyInput;
+  students: Prisma.StudentCreateManyInput;
+  courses: Prisma.CourseCreateManyInput;
+  enrollments: Prisma.EnrollmentCreateManyInput;
+  domain_events: Prisma.DomainEventCreateManyInput;
+  audit_log: Prisma.AuditEntryCreateManyInput;
+}
+
+type Row = Record<string, unknown>;
+type PageReader = (after: Row | undefined, take: number) => Promise<Row[]>;
+
+/**
+ * Reads one tenant's rows table by table, in keyset batches ordered by primary key, so two
+ * exports of the same data are identical. Every query names the tenant (defence in depth).
+ */
+export function transferReader(tx: Tx, tenantId: string) {
+  const byId = (after?: Row) => ({ tenantId, ...(after && { id: { gt: after.id as string } }) });
+  const order = { id: 'asc' } as const;
+  const pages: Record<TransferTable, PageReader> = {
+    tenant_settings: async (after) => (after ? [] : tx.tenantSettings.findMany({ where: { tenantId } })),
+    users: (after, take) => tx.user.findMany({ where: byId(after), orderBy: order, take }),
+    students: (after, take) => tx.student.findMany({ where: byId(after), orderBy: order, take }),
+    courses: (after, take) => tx.course.findMany({ where: byId(after), orderBy: order, take }),
+    enrollments: (after, take) => {
+      const where: Prisma.EnrollmentWhereInput = { tenantId };
+      if (after) {
+        const courseId = after.courseId as string;
+        where.OR = [{ courseId: { gt: courseId } }, { courseId, studentId: { gt: after.studentId as string } }];
+      }
+      return tx.enrollment.findMany({ where, orderBy: [{ courseId: 'asc' }, { studentId: 'asc' }], take });
+    },
+    domain_events: (after, take) => tx.domainEvent.findMany({ where: byId(after), orderBy: order, take }),
+    audit_log: (after, take) => tx.auditEntry.findMany({ where: byId(after), orderBy: order, take }),
+  };
+  return {
+    tenant() {
+      return tx.tenant.findUnique({ where: { id: tenantId } });
+    },
+    async *batches(table: TransferTable, size: number): AsyncGenerator<Row[]> {
+      let after: Row | undefined;
+      for (;;) {
+        const rows = await pages[table](after, size);
+        if (rows.length > 0) yield rows;
+        if (rows.length < size) return;
+        after = rows.at(-1);
+      }
+    },
+  };
+}
+
+/** Inserts imported rows; the caller runs it on one platform transaction, in TRANSFER_TABLES order. */
+export function transferWriter(tx: Tx) {
+  const inserts: { [T in TransferTable]: (rows: TransferRows[T][]) => Promise<unknown> } = {
+    tenant_settings: (data) => tx.tenantSettings.createMany({ data }),
+    users: (data) => tx.user.createMany({ data }),
+    students: (data) => tx.student.createMany({ data }),
+    courses: (data) => tx.course.createMany({ data }),
+    enrollments: (data) => tx.enrollment.createMany({ data }),
+    domain_events: (data) => tx.domainEvent.createMany({ data }),
+    audit_log: (data) => tx.auditEntry.createMany({ data }),
+  };
+  return {
+    async insert<T extends TransferTable>(table: T, rows: TransferRows[T][], chunk = 1000): Promise<void> {
+      try {
+        for (let i = 0; i < rows.length; i += chunk) await inserts[table](rows.slice(i, i + chunk));
+      } catch (err) {
+        throw refusal(table, err);
+      }
+    },
+  };
+}
+
+// The tenant is new, so a refused insert can only mean the imported rows contradict each other.
+function refusal(table: TransferTable, err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const state = sqlState(err);
+  if (code === 'P2002' || state === '23505') {
+    return Errors.validation(`invalid import: ${table} rows repeat a value that must be unique in the tenant`);
+  }
+  if (code === 'P2003' || state === '23503') {
+    return Errors.validation(`invalid import: ${table} rows refer to rows that are not in the import`);
+  }
+  if (state?.startsWith('22') || state === '23514') {
+    return Errors.validation(`invalid import: ${table} rows hold values the database refuses`);
+  }
+  return err;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { TRANSFER_TABLES, type TransferRows, type TransferTable } from '../db/repositories/transfer.js';
+import { TENANT_ROLES } from '../domain/roles.js';
+import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
+
+/**
+ * The export format, version 1: NDJSON, a header line naming the tenant, then one line per
+ * row `{"table": ..., "row": {...}}` with the client's field names, timestamps as ISO-8601
+ * UTC, dates as YYYY-MM-DD. Refresh tokens are not exported: imported users log in again.
+ */
+export const EXPORT_TYPE = 'tenantry-export';
+export const EXPORT_VERSION = 1;
+
+// PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail in the insert.
+const noNul = (s: string) => !s.includes('\u0000');
+const text = (max = 10_000) => z.string().max(max).refine(noNul, 'must not contain NUL characters');
+const id = z.uuid().transform((s) => s.toLowerCase());
+const timestamp = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const date = z.iso.date().transform((s) => new Date(`${s}T00:00:00.000Z`));
+const json = z.json().refine((v) => noNul(JSON.stringify(v)), 'must not contain NUL characters');
+const jsonObject = z.record(z.string(), z.json()).refine((v) => noNul(JSON.stringify(v)), 'must not contain NUL');
+// Prisma writes a JSON null only as a sentinel; no exported payload is null, so none is accepted.
+const payload = json.refine((v) => v !== null, 'must not be null') as unknown as z.ZodType<
+  Exclude<z.infer<typeof json>, null>
+>;
+
+export const TenantHeader = z.strictObject({
+  type: z.literal(EXPORT_TYPE),
+  version: z.literal(EXPORT_VERSION),
+  tenant: z.strictObject({
+    id,
+    slug: z.string().max(63).regex(SLUG_PATTERN, 'must be a valid tenant slug'),
+    name: text(200).refine((s) => s.trim().length > 0, 'must not be empty'),
+    status: z.enum(['active', 'suspended']),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+});
+export type TenantHeader = z.output<typeof TenantHeader>;
+
+const stamps = { createdAt: timestamp, updatedAt: timestamp };
+
+const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
+  tenant_settings: z.strictObject({
+    tenantId: id,
+    plan: z.enum(['free', 'standard', 'enterprise']),
+    timezone: text(64),
+    limits: jsonObject,
+    features: jsonObject,
+    branding: jsonObject,
+    ...stamps,
+  }),
+  users: z.strictObject({
+    tenantId: id,
+    id,
+    email: text(254),
+    name: text(200),
+    role: z.enum(TENANT_ROLES),
+    passwordHash: text(1000),
+    ...stamps,
+  }),
+  students: z.strictObject({
+    tenantId: id,
+    id,
+    studentNo: text(64),
+    firstName: text(100),
+    lastName: text(100),
+    email: text(254).nullable(),
+    dateOfBirth: date.nullable(),
+    active: z.boolean(),
+    ...stamps,
+  }),
+  courses: z.strictObject({
+    tenantId: id,
+    id,
+    code: text(64),
+    title: text(200),
+    capacity: z.number().int().min(0).max(2_147_483_647).nullable(),
+    ...stamps,
+  }),
+  enrollments: z.strictObject({ tenantId: id, courseId: id, studentId: id, createdAt: timestamp }),
+  domain_events: z.strictObject({
+    tenantId: id,
+    id,
+    type: text(200),
+    payload,
+    occurredAt: timestamp,
+    dispatchedAt: timestamp.nullable(),
+    attempts: z.number().int().min(0).max(2_147_483_647),
+  }),
+  audit_log: z.strictObject({
+    tenantId: id,
+    id,
+    action: text(200),
+    actorId: id.nullable(),
+    data: jsonObject,
+    createdAt: timestamp,
+  }),
+};
+
+export const RowLine = z.strictObject({ table: z.enum(TRANSFER_TABLES), row: z.unknown() });
+
+export function rowSchema<T extends TransferTable>(table: T): z.ZodType<TransferRows[T]> {
+  return rowSchemas[table];
+}
+
+/** Exported value of a client row: Dates as ISO-8601 (a DATE column as YYYY-MM-DD). */
+export function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (!(value instanceof Date)) out[key] = value;
+    else out[key] = key === 'dateOfBirth' ? value.toISOString().slice(0, 10) : value.toISOString();
+  }
+  return out;
+}
