@@ -24,6 +24,14 @@ const BREAK = `
     USING (tenant_id = app.current_tenant_id() OR tenant_id IS NULL)
     WITH CHECK (tenant_id = app.current_tenant_id() OR tenant_id IS NULL);
 
+  CREATE TABLE rogue_widened (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_widened ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_widened FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_widened
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+  CREATE POLICY widen ON rogue_widened FOR SELECT USING (true);
+  GRANT SELECT ON rogue_widened TO tenantry_app;
+
   CREATE TABLE rogue_parted (tenant_id uuid NOT NULL, id uuid NOT NULL) PARTITION BY HASH (tenant_id);
   ALTER TABLE rogue_parted ENABLE ROW LEVEL SECURITY;
   ALTER TABLE rogue_parted FORCE ROW LEVEL SECURITY;
@@ -45,7 +53,11 @@ beforeAll(async () => {
   scratch = await createScratchDatabase(db);
   await scratch.exec('owner', BREAK);
   // Giving an object to the runtime role needs a superuser.
-  await scratch.exec('super', 'CREATE TABLE owned_by_app (id int); ALTER TABLE owned_by_app OWNER TO tenantry_app;');
+  await scratch.exec(
+    'super',
+    `CREATE TABLE owned_by_app (id int); ALTER TABLE owned_by_app OWNER TO tenantry_app;
+     INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
+  );
   runtime = new pg.Pool({ connectionString: scratch.runtimeUrl, max: 2 });
 });
 
@@ -96,6 +108,21 @@ describe('isolation checks on a deliberately broken database', () => {
     }
   });
 
+  it('when a tenant table has the exact policy plus another permissive one, then checkIsolation reports it (rows do leak)', async () => {
+    const client = await runtime.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL app.current_tenant_id = '00000000-0000-7000-8000-000000000001'`);
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM rogue_widened');
+      expect(rows[0]!.n).toBe(2); // neither row is this tenant's: the extra policy is an OR
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    const reported = details(await checkIsolation(runtime), 'rls').filter((d) => d.startsWith('rogue_widened:'));
+    expect(reported, 'src/db/self-check.ts must flag permissive policies other than the tenant one').not.toEqual([]);
+  });
+
   it('when assertIsolation runs on the broken database, then it throws a message naming each broken table', async () => {
     const err = await assertIsolation(runtime).then(
       () => null,
@@ -125,6 +152,7 @@ describe('isolation checks on a deliberately broken database', () => {
         'public.rogue_parted_p0: row level security not enabled',
         'side.rogue_elsewhere: row level security not enabled',
         'public.students: row level security not enabled',
+        expect.stringMatching(/^public\.rogue_widened: permissive policy widen reachable by the runtime role/),
       ]),
     );
     expect(violations.filter((v) => /^public\.(users|courses|rogue_parted):/.test(v))).toEqual([]);
@@ -140,11 +168,15 @@ describe('re-applying sql/ after migrations', () => {
       expect((await checkIsolation(pool)).length).toBeGreaterThan(0);
       await migrate(other.adminUrl);
       const remaining = (await checkIsolation(pool)).map((p) => p.detail);
-      expect(remaining).toEqual([
-        'rogue_elsewhere: row level security is not enabled',
-        'rogue_elsewhere: row level security is not forced',
-        `rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id())`,
-      ]);
+      const resecured = /^(rogue_plain|rogue_unforced|rogue_or|rogue_parted_p0|students):/;
+      expect(remaining.filter((d) => resecured.test(d))).toEqual([]);
+      expect(remaining).toEqual(
+        expect.arrayContaining([
+          'rogue_elsewhere: row level security is not enabled',
+          'rogue_elsewhere: row level security is not forced',
+          'rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id())',
+        ]),
+      );
     } finally {
       await pool.end();
       await other.drop();
