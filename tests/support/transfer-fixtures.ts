@@ -1,0 +1,44 @@
+import { expect } from 'vitest';
+import { createCourse } from './course-fixtures.js';
+import type { Harness, TestTenant } from './harness.js';
+import { addUser, createStudent, studentInput } from './http-fixtures.js';
+
+export const NDJSON = { 'content-type': 'application/x-ndjson' };
+
+/** A tenant with a staff user, students, courses and enrollments, all made through the API. */
+export async function populatedTenant(h: Harness, opts: { students?: number } = {}) {
+  const tenant = await h.createTenant({ plan: 'standard' });
+  const staff = await addUser(h, tenant, 'staff');
+  const first = await createStudent(h, tenant.token, { email: 'ada@school.test', dateOfBirth: '2010-12-10' });
+  const more = opts.students ?? 2;
+  for (let i = 0; i < more; i += 1000) {
+    const students = Array.from({ length: Math.min(1000, more - i) }, () => studentInput());
+    const res = await h.request('POST', '/api/v1/students/bulk', { token: tenant.token, body: { students } });
+    expect(res.status).toBe(201);
+  }
+  const course = await createCourse(h, tenant.token, { capacity: 30 });
+  await createCourse(h, tenant.token, { title: 'Geometry' });
+  const enrolled = await h.request('POST', `/api/v1/courses/${course.id}/enrollments`, {
+    token: tenant.token,
+    body: { studentId: first.id },
+  });
+  expect(enrolled.status).toBe(201);
+  await h.dispatcher.drain(); // TenantCreated → audit entry, and the event marked dispatched
+  return { tenant, staff, student: first, course };
+}
+
+export async function exportText(h: Harness, tenant: Pick<TestTenant, 'id'>, token = h.platformToken) {
+  const res = await h.request('GET', `/api/v1/tenants/${tenant.id}/export`, { token });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+  return res.text();
+}
+
+export const importText = (h: Harness, body: string, token = h.platformToken) =>
+  h.request('POST', '/api/v1/tenants/import', { token, body, headers: NDJSON });
+
+export const linesOf = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type?: string; table?: string; row?: Record<string, unknown> });
