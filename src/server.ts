@@ -27,6 +27,7 @@ async function main() {
     url: database.runtimeUrl,
     poolSize: env.DB_POOL_SIZE,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    preparedStatements: env.DB_PREPARED_STATEMENTS,
     onError: (err) => logger.warn({ err: { message: err.message } }, 'database connection error'),
   });
   await assertIsolation(clients.pool);

@@ -19,6 +19,11 @@ const EnvSchema = z
     DATABASE_URL: optionalUrl,
     DATABASE_ADMIN_URL: optionalUrl,
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    // Named prepared statements; turn off behind PgBouncer older than 1.21 in transaction mode.
+    DB_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
     PLATFORM_ADMIN_EMAIL: z.email().default('admin@localhost'),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -17,10 +18,29 @@ export interface DbClients {
  * test setup call this. Statement and idle-in-transaction timeouts bound slow queries and
  * abandoned transactions.
  */
+/**
+ * Names Prisma's statements so each connection prepares them once and then only binds and
+ * executes. Bounded: SQL whose shape varies with input (createMany of N rows, IN lists)
+ * would otherwise fill every connection with one-off statements; past the bound, and for
+ * long statements, queries run unnamed.
+ */
+export function preparedStatementNames(max = 1000): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return (query) => {
+    let name = names.get(query.sql);
+    if (name === undefined && names.size < max && query.sql.length <= 4000) {
+      name = `t_${createHash('sha1').update(query.sql).digest('base64url')}`;
+      names.set(query.sql, name);
+    }
+    return name as string;
+  };
+}
+
 export function createDbClients(opts: {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  preparedStatements?: boolean;
   onError?: (err: Error) => void;
 }): DbClients {
   const pool = new ScopedPool({
@@ -34,7 +54,11 @@ export function createDbClients(opts: {
     pipeline: true,
   });
   pool.on('error', (err) => opts.onError?.(err));
-  const adapter = new PrismaPg(pool, { onPoolError: opts.onError, onConnectionError: opts.onError });
+  const adapter = new PrismaPg(pool, {
+    onPoolError: opts.onError,
+    onConnectionError: opts.onError,
+    ...(opts.preparedStatements !== false && { statementNameGenerator: preparedStatementNames() }),
+  });
   const prisma = new PrismaClient({ adapter });
   return {
     prisma,

@@ -79,5 +79,22 @@ export async function checkIsolation(pool: pg.Pool | pg.Client): Promise<Isolati
     if (!t.force) problems.push({ check: 'rls', detail: `${t.table}: row level security is not forced` });
     if (!t.policy) problems.push({ check: 'rls', detail: `${t.table}: no tenant policy ${TENANT_POLICY_EXPR}` });
   }
+  // Permissive policies are OR-ed: any other one that applies to the runtime role widens
+  // what a tenant sees. Only the platform role may have its own.
+  const extra = await pool.query<{ table: string; policy: string }>(
+    `SELECT p.tablename AS table, p.policyname AS policy
+       FROM pg_policies p
+      WHERE p.schemaname NOT IN ('pg_catalog', 'information_schema')
+        AND p.permissive = 'PERMISSIVE'
+        AND EXISTS (SELECT 1 FROM pg_attribute a
+                     WHERE a.attrelid = format('%I.%I', p.schemaname, p.tablename)::regclass
+                       AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+        AND p.roles <> '{tenantry_platform}'::name[]
+        AND NOT (p.cmd = 'ALL' AND p.qual = $1 AND p.with_check = $1)`,
+    [TENANT_POLICY_EXPR],
+  );
+  for (const e of extra.rows) {
+    problems.push({ check: 'rls', detail: `${e.table}: extra permissive policy ${e.policy} widens the tenant policy` });
+  }
   return problems;
 }
