@@ -82,15 +82,18 @@ export async function checkIsolation(pool: pg.Pool | pg.Client): Promise<Isolati
   // Permissive policies are OR-ed: any other one that applies to the runtime role widens
   // what a tenant sees. Only the platform role may have its own.
   const extra = await pool.query<{ table: string; policy: string }>(
-    `SELECT p.tablename AS table, p.policyname AS policy
-       FROM pg_policies p
-      WHERE p.schemaname NOT IN ('pg_catalog', 'information_schema')
-        AND p.permissive = 'PERMISSIVE'
+    `SELECT c.relname AS table, pol.polname AS policy
+       FROM pg_policy pol
+       JOIN pg_class c ON c.oid = pol.polrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND pol.polpermissive
         AND EXISTS (SELECT 1 FROM pg_attribute a
-                     WHERE a.attrelid = format('%I.%I', p.schemaname, p.tablename)::regclass
-                       AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-        AND p.roles <> '{tenantry_platform}'::name[]
-        AND NOT (p.cmd = 'ALL' AND p.qual = $1 AND p.with_check = $1)`,
+                     WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+        AND pol.polroles <> ARRAY(SELECT oid FROM pg_roles WHERE rolname = 'tenantry_platform')
+        AND NOT (pol.polcmd = '*'
+                 AND pg_get_expr(pol.polqual, pol.polrelid) = $1
+                 AND pg_get_expr(pol.polwithcheck, pol.polrelid) = $1)`,
     [TENANT_POLICY_EXPR],
   );
   for (const e of extra.rows) {
