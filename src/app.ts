@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { authenticate } from './http/middleware/auth.js';
 import { requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
@@ -18,6 +19,7 @@ import type { AppEnv, AppServices } from './http/types.js';
 export interface AppDeps {
   services: AppServices;
   logger: Logger;
+  metrics?: Metrics;
   probes?: Probe[];
   bodyLimitBytes?: number;
 }
@@ -35,7 +37,9 @@ export function createApp(deps: AppDeps) {
   app.onError(onError);
   app.notFound((c) => problem(c, Errors.notFound('route')));
 
+  const metrics = deps.metrics ?? createMetrics();
   app.use('*', requestContext(deps.logger, deps.services));
+  app.use('*', metrics.middleware);
   const apiBodyLimit = bodyLimit({
     maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
     onError: () => {
@@ -56,7 +60,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', (c, next) => (isImport(c.req.path) ? jsonOrNdjson(c, next) : jsonOnly(c, next)));
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API.has(c.req.path) ? next() : authenticate(c, next)));
 
-  app.route('/', opsRouter(deps.probes ?? []));
+  app.route('/', opsRouter(deps.probes ?? [], metrics.registry));
   app.route('/api/v1', authRouter());
   app.route('/api/v1', tenantsRouter());
   app.route('/api/v1', tenantTransferRouter());

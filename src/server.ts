@@ -1,9 +1,12 @@
 import { serve } from '@hono/node-server';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadEnv } from './config/env.js';
 import { createDbClients } from './db/client.js';
 import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
+import { createMetrics } from './http/metrics.js';
+import type { Probe } from './http/routes/ops/index.js';
 import { wireServices } from './wiring.js';
 
 // Entry point: config → database (embedded if none is configured) → migrate → self-check → listen.
@@ -32,7 +35,11 @@ async function main() {
   });
   await assertIsolation(clients.pool);
 
-  const { services, dispatcher } = await wireServices(env, clients, logger);
+  const redis = env.REDIS_URL
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    : undefined;
+  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  const { services, dispatcher } = await wireServices(env, clients, logger, { redis });
   const generated = await services.auth.ensurePlatformAdmin(env.PLATFORM_ADMIN_EMAIL, env.PLATFORM_ADMIN_PASSWORD);
   if (generated) {
     // Printed once, on the start that created the admin; not logged as structured data.
@@ -42,10 +49,13 @@ async function main() {
   }
   dispatcher.start();
 
+  const probes: Probe[] = [{ name: 'database', check: async () => void (await clients.pool.query('SELECT 1')) }];
+  if (redis) probes.push({ name: 'redis', check: async () => void (await redis.ping()) });
   const app = createApp({
     services,
     logger,
-    probes: [{ name: 'database', check: async () => void (await clients.pool.query('SELECT 1')) }],
+    probes,
+    metrics: createMetrics({ pool: clients.pool, defaultMetrics: true }),
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening');
@@ -59,6 +69,7 @@ async function main() {
     server.close();
     await dispatcher.stop();
     await clients.close();
+    redis?.disconnect();
     await database.stop();
     process.exit(0);
   };

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from './config/env.js';
 import { loadSigningKeys } from './config/keys.js';
@@ -11,6 +12,7 @@ import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
+import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
@@ -38,6 +40,7 @@ export async function wireServices(
   >,
   clients: DbClients,
   logger: Logger,
+  shared: { redis?: Redis } = {},
 ): Promise<Wired> {
   const db = createTransactionRunner(clients.prisma);
   const keys = await loadSigningKeys({ privateKey: env.JWT_PRIVATE_KEY, keyId: env.JWT_KEY_ID, dataDir: env.DATA_DIR });
@@ -65,6 +68,7 @@ export async function wireServices(
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService(),
+    rateLimit: createRateLimitService({ redis: shared.redis }),
   };
   return { services, dispatcher };
 }

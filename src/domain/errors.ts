@@ -42,5 +42,7 @@ export const Errors = {
   quotaExceeded: (what: string, limit: number) =>
     new DomainError('quota_exceeded', `plan limit reached: at most ${limit} ${what}`),
   tenantSlugTaken: (slug: string) => new DomainError('conflict', `tenant slug '${slug}' is already taken`),
+  rateLimited: (retryAfterSeconds: number) =>
+    new DomainError('rate_limited', `request limit of this tenant's plan reached; retry in ${retryAfterSeconds} s`),
   unavailable: (message = 'the service is temporarily unavailable') => new DomainError('service_unavailable', message),
 } as const;

@@ -5,6 +5,7 @@ import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
+import type { RateLimitService } from '../services/rate-limit.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
@@ -27,6 +28,7 @@ export interface AppServices {
   courses: CourseService;
   enrollments: EnrollmentService;
   users: UserService;
+  rateLimit: RateLimitService;
 }
 
 export type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;

@@ -46,6 +46,7 @@ function transactional(kind: 'tenant' | 'platform' | 'any') {
         await checkTenantHeaders(c, principal.tenantId);
         await db.tenant({ tenantId: principal.tenantId, userId: principal.userId }, async (tx) => {
           await checkTenantSlug(c, tx, principal.tenantId);
+          await applyRateLimit(c, tx, principal.tenantId);
           await run(tx);
         });
       } else {
@@ -66,6 +67,17 @@ async function checkTenantSlug(c: Context<AppEnv>, tx: AppEnv['Variables']['tx']
   const slug = c.req.header('x-tenant-slug');
   if (slug === undefined) return;
   if ((await c.get('services').auth.tenantSlug(tx, tenantId)) !== slug) throw Errors.tenantMismatch();
+}
+
+async function applyRateLimit(c: Context<AppEnv>, tx: AppEnv['Variables']['tx'], tenantId: string) {
+  const decision = await c.get('services').rateLimit.consume(tx, tenantId);
+  c.header('RateLimit-Limit', String(decision.limit));
+  c.header('RateLimit-Remaining', String(decision.remaining));
+  c.header('RateLimit-Reset', String(decision.resetSeconds));
+  if (!decision.allowed) {
+    c.header('Retry-After', String(decision.resetSeconds));
+    throw Errors.rateLimited(decision.resetSeconds);
+  }
 }
 
 export const tenantScope = transactional('tenant');

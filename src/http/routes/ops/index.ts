@@ -1,5 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
 import type { AppEnv } from '../../types.js';
 
 export interface Probe {
@@ -7,8 +8,8 @@ export interface Probe {
   check(): Promise<void>;
 }
 
-/** Liveness, readiness (database and, when configured, Redis), JWKS and the API reference. */
-export function opsRouter(probes: Probe[]) {
+/** Liveness, readiness (database and, when configured, Redis), metrics, JWKS and the API reference. */
+export function opsRouter(probes: Probe[], registry: Registry) {
   const router = new Hono<AppEnv>();
   router.get('/health/live', (c) => c.json({ status: 'ok' }));
   router.get('/health/ready', async (c) => {
@@ -24,6 +25,10 @@ export function opsRouter(probes: Probe[]) {
       }
     }
     return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);
+  });
+  router.get('/metrics', async (c) => {
+    c.header('Content-Type', registry.contentType);
+    return c.body(await registry.metrics());
   });
   router.get('/.well-known/jwks.json', (c) => {
     c.header('Cache-Control', 'public, max-age=300');

@@ -1,0 +1,55 @@
+import { createMiddleware } from 'hono/factory';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AppEnv } from './types.js';
+
+export interface PoolStats {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** Prometheus metrics of one app instance (its own registry, so tests stay independent). */
+export function createMetrics(opts: { pool?: PoolStats; defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'tenantry_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'tenantry_http_request_duration_seconds',
+    help: 'HTTP request duration by route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const pool = opts.pool;
+  if (pool) {
+    new Gauge({
+      name: 'tenantry_db_pool_connections',
+      help: 'Runtime database pool connections by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
+    const end = duration.startTimer();
+    await next();
+    // The route template, never the raw path: ids would explode the label set.
+    const route = c.req.routePath || 'unmatched';
+    end({ method: c.req.method, route });
+    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+  });
+
+  return { registry, middleware };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
