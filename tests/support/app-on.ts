@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { createApp } from '../../src/app.js';
+import { createDbClients } from '../../src/db/client.js';
+import { wireServices } from '../../src/wiring.js';
+import type { TestDatabase } from './global-setup.js';
+import { type Harness, randomSlug } from './harness.js';
+
+export interface AppOnOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  preparedStatements?: boolean;
+}
+
+/**
+ * The same app and helpers as createHarness(), on a database of the caller's choosing: a
+ * runtime URL through PgBouncer, or a separate cluster that a fault test may stop. (harness.ts
+ * reads inject('db') and cannot be pointed elsewhere.)
+ */
+export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {}): Promise<Harness> {
+  const logger = pino({ level: 'silent' });
+  const clients = createDbClients({
+    url: db.runtimeUrl,
+    poolSize: opts.poolSize ?? 5,
+    statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
+    preparedStatements: opts.preparedStatements,
+  });
+  const { services, dispatcher } = await wireServices(
+    {
+      DATA_DIR: db.dataDir,
+      JWT_ISSUER: 'tenantry',
+      JWT_AUDIENCE: 'tenantry-api',
+      ACCESS_TOKEN_TTL_SECONDS: 900,
+      OUTBOX_POLL_MS: 50,
+      JWT_PRIVATE_KEY: undefined,
+      JWT_KEY_ID: undefined,
+    },
+    clients,
+    logger,
+  );
+  const email = `admin-${randomBytes(4).toString('hex')}@platform.test`;
+  await services.auth.ensurePlatformAdmin(email, 'platform-password-1');
+  const login = await services.auth.platformLogin({ email, password: 'platform-password-1' });
+  const platformPrincipal = await services.tokens.verify(login.accessToken);
+  const app = createApp({ services, logger });
+
+  const request: Harness['request'] = (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return Promise.resolve(app.request(path, { method, headers, body }));
+  };
+
+  return {
+    app,
+    services,
+    dispatcher,
+    clients,
+    db,
+    platformAdminId: platformPrincipal.userId,
+    platformEmail: email,
+    platformToken: login.accessToken,
+    request,
+    tokenFor: async (principal) => (await services.tokens.issue(principal)).accessToken,
+    async createTenant(o = {}) {
+      const slug = randomSlug();
+      const adminEmail = `admin@${slug}.test`;
+      const adminPassword = 'tenant-password-1';
+      const res = await request('POST', '/api/v1/tenants', {
+        token: login.accessToken,
+        body: {
+          name: `School ${slug}`,
+          slug,
+          plan: o.plan,
+          admin: { email: adminEmail, password: adminPassword, name: 'Admin' },
+        },
+      });
+      if (res.status !== 201) throw new Error(`createTenant: ${res.status} ${await res.text()}`);
+      const created = (await res.json()) as { tenant: { id: string }; admin: { id: string } };
+      const principal = {
+        kind: 'tenant',
+        tenantId: created.tenant.id,
+        userId: created.admin.id,
+        role: 'tenant_admin',
+      } as const;
+      const token = (await services.tokens.issue(principal)).accessToken;
+      return { id: created.tenant.id, slug, adminId: created.admin.id, adminEmail, adminPassword, token };
+    },
+    async close() {
+      await dispatcher.stop();
+      await clients.close();
+    },
+  };
+}
