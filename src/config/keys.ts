@@ -52,6 +52,13 @@ export async function loadSigningKeys(opts: {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwk = await exportJWK(privateKey);
   mkdirSync(opts.dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
+  try {
+    // 'wx': when two processes start together on one data dir, the first key written wins
+    // and both use it.
+    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
+  }
   return fromPrivateJwk(jwk, opts.keyId);
 }

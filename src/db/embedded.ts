@@ -38,7 +38,12 @@ function loadSecrets(dir: string): Secrets {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
   const gen = () => randomBytes(18).toString('base64url');
   const secrets = { superuser: gen(), owner: gen(), app: gen() };
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  try {
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  }
   return secrets;
 }
 

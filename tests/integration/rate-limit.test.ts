@@ -18,17 +18,19 @@ describe('per-tenant rate limits', () => {
     expect(patch.status).toBe(200);
 
     const statuses: number[] = [];
-    let last: Response | undefined;
+    const responses: Response[] = [];
     for (let i = 0; i < 5; i++) {
-      last = await h.request('GET', '/api/v1/students', { token: limited.token });
-      statuses.push(last.status);
+      const res = await h.request('GET', '/api/v1/students', { token: limited.token });
+      statuses.push(res.status);
+      responses.push(res);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    expect(last?.headers.get('content-type')).toContain('application/problem+json');
-    expect(((await last?.json()) as { code: string }).code).toBe('rate_limited');
-    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(last?.headers.get('ratelimit-limit')).toBe('3');
-    expect(last?.headers.get('ratelimit-remaining')).toBe('0');
+    const last = responses[4]!;
+    expect(last.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await last.json()) as { code: string }).code).toBe('rate_limited');
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last.headers.get('ratelimit-limit')).toBe('3');
+    expect(last.headers.get('ratelimit-remaining')).toBe('0');
 
     const ok = await h.request('GET', '/api/v1/students', { token: other.token });
     expect(ok.status).toBe(200);

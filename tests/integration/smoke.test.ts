@@ -16,8 +16,12 @@ describe('students API', () => {
       body: { studentNo: 'S-1', firstName: 'Ada', lastName: 'Lovelace' },
     });
     expect(created.status).toBe(201);
-    const listA = (await (await h.request('GET', '/api/v1/students', { token: a.token })).json()) as { data: unknown[] };
-    const listB = (await (await h.request('GET', '/api/v1/students', { token: b.token })).json()) as { data: unknown[] };
+    const listA = (await (await h.request('GET', '/api/v1/students', { token: a.token })).json()) as {
+      data: unknown[];
+    };
+    const listB = (await (await h.request('GET', '/api/v1/students', { token: b.token })).json()) as {
+      data: unknown[];
+    };
     expect(listA.data).toHaveLength(1);
     expect(listB.data).toHaveLength(0);
   });
