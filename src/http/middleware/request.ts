@@ -18,7 +18,7 @@ export const requestContext = (logger: Logger, services: AppServices) =>
     const started = performance.now();
     await next();
     c.header('X-Request-Id', requestId);
-    c.get('logger').debug(
+    c.get('logger').info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     );
