@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+
+export const SCENARIO_NAMES = ['list', 'get', 'create'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+export const SERVER_NAMES = ['tenantry', 'raw', 'naive', 'raw-pipelined'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  tenants: number;
+  studentsPerTenant: number;
+  poolSize: number;
+  /** Scenario and section names to run; undefined means everything. */
+  only?: Set<string>;
+  servers: ServerName[];
+  /** Write a V8 CPU profile per server (node --cpu-prof) under bench/results/profiles/. */
+  profile: boolean;
+  databaseUrl?: string;
+  adminUrl?: string;
+  argv: string[];
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--warmup S] [--connections C]
+       [--tenants N] [--students N] [--pool N] [--only list,get,create,rls-scale,scale-curve,provisioning]
+       [--servers tenantry,raw,naive[,raw-pipelined]] [--profile]
+       [--database-url URL --admin-url URL]   (or BENCH_DATABASE_URL / BENCH_ADMIN_URL)`;
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      tenants: { type: 'string' },
+      students: { type: 'string' },
+      pool: { type: 'string' },
+      only: { type: 'string' },
+      servers: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+      'admin-url': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const servers = (list(values.servers) ?? ['tenantry', 'raw', 'naive']) as ServerName[];
+  for (const s of servers) if (!SERVER_NAMES.includes(s)) throw new Error(`unknown server '${s}'\n${USAGE}`);
+  if (!servers.includes('tenantry')) throw new Error('--servers must include tenantry (it seeds the data)');
+  const only = list(values.only);
+  const databaseUrl = values['database-url'] ?? env.BENCH_DATABASE_URL;
+  const adminUrl = values['admin-url'] ?? env.BENCH_ADMIN_URL;
+  if (Boolean(databaseUrl) !== Boolean(adminUrl)) {
+    throw new Error('give both --database-url (runtime role) and --admin-url (owner role), or neither');
+  }
+  return {
+    quick,
+    rounds: int('rounds', values.rounds, quick ? 3 : 5, 1, 50),
+    durationS: int('duration', values.duration, quick ? 3 : 10, 1, 600),
+    warmupS: int('warmup', values.warmup, quick ? 1 : 3, 0, 60),
+    connections: int('connections', values.connections, 50, 1, 1000),
+    tenants: int('tenants', values.tenants, quick ? 20 : 50, 1, 10_000),
+    studentsPerTenant: int('students', values.students, 200, 1, 100_000),
+    poolSize: int('pool', values.pool, 10, 1, 200),
+    only: only ? new Set(only) : undefined,
+    servers,
+    profile: values.profile ?? false,
+    databaseUrl,
+    adminUrl,
+    argv,
+  };
+}
+
+export const selected = (opts: BenchOptions, name: string): boolean => !opts.only || opts.only.has(name);

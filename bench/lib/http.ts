@@ -1,0 +1,144 @@
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { BenchOptions, ScenarioName, ServerName } from './args.js';
+import type { BenchDatabase } from './database.js';
+import { freePort } from './database.js';
+import { assertClean, type RunResult, runLoad } from './load.js';
+import { checkParity } from './parity.js';
+import { type ServerProcess, startServer } from './processes.js';
+import { type ScenarioReport, type ServerSummary, scenarioReport, summarise } from './report.js';
+import { SCENARIOS } from './scenarios.js';
+import { PLATFORM_ADMIN, refreshTokens, seedTenants } from './seed.js';
+
+const SCRIPTS: Record<ServerName, { script: string; env?: Record<string, string> }> = {
+  tenantry: { script: 'src/server.ts' },
+  raw: { script: 'bench/servers/raw.ts' },
+  'raw-pipelined': { script: 'bench/servers/raw.ts', env: { RAW_PIPELINE: '1' } },
+  naive: { script: 'bench/servers/naive.ts' },
+};
+
+export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url));
+const TOKEN_MAX_AGE_MS = 10 * 60_000;
+
+/** One Ed25519 key per run, so a token Tenantry issued verifies on every server. */
+async function runKeys() {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { privateJwk: JSON.stringify(jwk), publicJwk: JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }) };
+}
+
+async function startServers(
+  opts: BenchOptions,
+  db: BenchDatabase,
+  track: (s: ServerProcess) => void,
+  log: (s: string) => void,
+): Promise<Map<ServerName, ServerProcess>> {
+  const keys = await runKeys();
+  if (opts.profile) for (const name of opts.servers) rmSync(`${PROFILE_DIR}${name}`, { recursive: true, force: true });
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.runtimeUrl,
+    DB_POOL_SIZE: String(opts.poolSize),
+    JWT_ISSUER: 'tenantry',
+    JWT_AUDIENCE: 'tenantry-api',
+    ACCESS_TOKEN_TTL_SECONDS: '900',
+  };
+  const envs: Record<ServerName, Record<string, string>> = {
+    tenantry: {
+      ...common,
+      DATABASE_ADMIN_URL: db.adminUrl,
+      JWT_PRIVATE_KEY: keys.privateJwk,
+      PLATFORM_ADMIN_EMAIL: PLATFORM_ADMIN.email,
+      PLATFORM_ADMIN_PASSWORD: PLATFORM_ADMIN.password,
+    },
+    raw: { ...common, JWT_PUBLIC_JWK: keys.publicJwk },
+    'raw-pipelined': { ...common, JWT_PUBLIC_JWK: keys.publicJwk },
+    naive: { ...common, JWT_PUBLIC_JWK: keys.publicJwk },
+  };
+  const started = performance.now();
+  // Started together: the baselines only touch the database once load begins, after Tenantry migrated.
+  const list = await Promise.all(
+    opts.servers.map(async (name) => {
+      const server = await startServer({
+        name,
+        script: SCRIPTS[name].script,
+        port: await freePort(),
+        env: { ...envs[name], ...SCRIPTS[name].env },
+        // One directory per server: node writes a profile per thread (tsx's loader runs in its own).
+        nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${name}`] : [],
+      });
+      track(server);
+      return [name, server] as const;
+    }),
+  );
+  log(
+    `servers up in ${((performance.now() - started) / 1000).toFixed(1)} s: ${list.map(([n, s]) => `${n} (pid ${s.pid})`).join(', ')}`,
+  );
+  return new Map(list);
+}
+
+/** Round r runs the servers rotated by r, so drift and warm caches hit every server alike. */
+const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length] as T);
+
+const fmtRun = (r: RunResult) =>
+  `${Math.round(r.rps).toLocaleString('en-US').padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  CPU ${Math.round(r.cpuUsPerReq)} µs/req`;
+
+/**
+ * Starts the servers, seeds through Tenantry, then for every scenario: a warm-up per server,
+ * then `rounds` interleaved measured runs. Throws on the first error or non-2xx.
+ */
+export async function runHttpScenarios(opts: {
+  options: BenchOptions;
+  db: BenchDatabase;
+  scenarios: ScenarioName[];
+  track: (s: ServerProcess) => void;
+  log: (s: string) => void;
+}): Promise<ScenarioReport[]> {
+  const { options: o, log } = opts;
+  const servers = await startServers(o, opts.db, opts.track, log);
+  const tenantry = servers.get('tenantry') as ServerProcess;
+  const fixtures = await seedTenants({
+    baseUrl: tenantry.baseUrl,
+    tenants: o.tenants,
+    studentsPerTenant: o.studentsPerTenant,
+    log,
+  });
+  await checkParity([...servers.values()], fixtures);
+  log('parity: every server answers list/get/create like Tenantry, and 404 across tenants');
+  const reports: ScenarioReport[] = [];
+  for (const name of opts.scenarios) {
+    const scenario = SCENARIOS[name];
+    log(`scenario ${name}: ${scenario.label}`);
+    const load = (server: ServerProcess, durationS: number) =>
+      runLoad({
+        baseUrl: server.baseUrl,
+        cpuMs: server.cpuMs,
+        scenario,
+        fixtures,
+        connections: o.connections,
+        durationS,
+      });
+    if (o.warmupS > 0) {
+      for (const server of servers.values()) assertClean(server.name, name, 'warm-up', await load(server, o.warmupS));
+    }
+    const runs = new Map<ServerName, RunResult[]>(o.servers.map((s) => [s, []]));
+    for (let r = 0; r < o.rounds; r++) {
+      await refreshTokens(tenantry.baseUrl, fixtures, TOKEN_MAX_AGE_MS);
+      for (const serverName of rotate(o.servers, r)) {
+        const server = servers.get(serverName) as ServerProcess;
+        const result = await load(server, o.durationS);
+        assertClean(serverName, name, `round ${r + 1}`, result);
+        runs.get(serverName)?.push(result);
+        log(`  ${name} round ${r + 1}/${o.rounds}  ${serverName.padEnd(13)} ${fmtRun(result)}`);
+      }
+    }
+    const summaries: Partial<Record<ServerName, ServerSummary>> = {};
+    for (const [serverName, server] of servers)
+      summaries[serverName] = summarise(runs.get(serverName) ?? [], server.memory());
+    reports.push(scenarioReport(name, scenario.label, summaries));
+  }
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+  return reports;
+}

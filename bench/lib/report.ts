@@ -1,0 +1,213 @@
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import type { ServerName } from './args.js';
+import type { RunResult } from './load.js';
+import type { BenchSection } from './sections.js';
+
+export interface ServerSummary {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** Server CPU time per request (µs, all threads, from /proc/<pid>/stat): robust to a busy machine. */
+  cpuUsPerReq: number;
+  /** Server RSS (and peak RSS) at the end of the scenario. */
+  rssMb?: number;
+  hwmMb?: number;
+  rounds: Pick<RunResult, 'rps' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq'>[];
+}
+
+export interface ScenarioReport {
+  name: string;
+  label: string;
+  tenantry?: ServerSummary;
+  raw?: ServerSummary;
+  naive?: ServerSummary;
+  'raw-pipelined'?: ServerSummary;
+  /** Tenantry rps / raw rps (target ≥ 0.6). */
+  ratioRaw: number | null;
+  /** Tenantry rps / naive rps (target ≥ 2). */
+  ratioNaive: number | null;
+  /** Tenantry p99 / raw p99 (target ≤ 2). */
+  p99RatioRaw: number | null;
+  /** Tenantry CPU µs per request / raw's: the request path's cost, independent of machine load. */
+  cpuRatioRaw: number | null;
+}
+
+export const TARGETS = { ratioRaw: 0.6, ratioNaive: 2, p99RatioRaw: 2 };
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memGb: number;
+  freeMemGb: number;
+  loadAvg1m: number;
+  node: string;
+  postgres: string;
+  date: string;
+  command: string;
+}
+
+export function machineInfo(postgres: string, argv: string[]): Machine {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    freeMemGb: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    loadAvg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    node: process.version,
+    postgres,
+    date: new Date().toISOString(),
+    command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function summarise(runs: RunResult[], memory?: { rssMb: number; hwmMb: number }): ServerSummary {
+  return {
+    rps: Math.round(median(runs.map((r) => r.rps))),
+    p50Ms: round(median(runs.map((r) => r.p50Ms)), 1),
+    p99Ms: round(median(runs.map((r) => r.p99Ms)), 1),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    cpuUsPerReq: Math.round(median(runs.map((r) => r.cpuUsPerReq))),
+    rssMb: memory?.rssMb,
+    hwmMb: memory?.hwmMb,
+    rounds: runs.map((r) => ({
+      rps: Math.round(r.rps),
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      cpuUsPerReq: Math.round(r.cpuUsPerReq),
+    })),
+  };
+}
+
+export function scenarioReport(
+  name: string,
+  label: string,
+  servers: Partial<Record<ServerName, ServerSummary>>,
+): ScenarioReport {
+  const t = servers.tenantry;
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? round(a / b) : null);
+  return {
+    name,
+    label,
+    ...servers,
+    ratioRaw: ratio(t?.rps, servers.raw?.rps),
+    ratioNaive: ratio(t?.rps, servers.naive?.rps),
+    p99RatioRaw: ratio(t?.p99Ms, servers.raw?.p99Ms),
+    cpuRatioRaw: ratio(t?.cpuUsPerReq, servers.raw?.cpuUsPerReq),
+  };
+}
+
+const mark = (value: number | null, ok: (v: number) => boolean) => (value === null ? '' : ok(value) ? ' ✓' : ' ✗');
+const fmtRatio = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)}×`);
+
+function rows(s: ScenarioReport, servers: ServerName[]): string[][] {
+  return servers.flatMap((name) => {
+    const v = s[name];
+    if (!v) return [];
+    return [
+      [
+        s.name,
+        name,
+        v.rps.toLocaleString('en-US'),
+        v.p50Ms.toFixed(1),
+        v.p99Ms.toFixed(1),
+        String(v.errors),
+        Number.isFinite(v.cpuUsPerReq) ? v.cpuUsPerReq.toLocaleString('en-US') : '–',
+        v.rssMb === undefined ? '–' : `${v.rssMb} (peak ${v.hwmMb})`,
+      ],
+    ];
+  });
+}
+
+function ratioCells(s: ScenarioReport): string[] {
+  return [
+    s.name,
+    `${fmtRatio(s.ratioRaw)}${mark(s.ratioRaw, (v) => v >= TARGETS.ratioRaw)}`,
+    `${fmtRatio(s.ratioNaive)}${mark(s.ratioNaive, (v) => v >= TARGETS.ratioNaive)}`,
+    `${fmtRatio(s.p99RatioRaw)}${mark(s.p99RatioRaw, (v) => v <= TARGETS.p99RatioRaw)}`,
+    fmtRatio(s.cpuRatioRaw),
+  ];
+}
+
+const MAIN_HEAD = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'RSS MB'];
+const RATIO_HEAD = [
+  'scenario',
+  `Tenantry/raw req/s (≥ ${TARGETS.ratioRaw})`,
+  `Tenantry/naive req/s (≥ ${TARGETS.ratioNaive})`,
+  `Tenantry/raw p99 (≤ ${TARGETS.p99RatioRaw})`,
+  'Tenantry/raw CPU per request',
+];
+
+function textTable(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function mdTable(head: string[], body: string[][], textCols: number): string {
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (i < textCols ? '---' : '---:'))), ...body.map(line)].join('\n');
+}
+
+export function consoleTables(scenarios: ScenarioReport[], servers: ServerName[]): string {
+  return `${textTable(
+    MAIN_HEAD,
+    scenarios.flatMap((s) => rows(s, servers)),
+  )}\n\n${textTable(RATIO_HEAD, scenarios.map(ratioCells))}`;
+}
+
+export interface Settings {
+  rounds: number;
+  durationS: number;
+  connections: number;
+  tenants: number;
+  studentsPerTenant: number;
+  poolSize: number;
+  servers: ServerName[];
+}
+
+export function markdownReport(opts: {
+  machine: Machine;
+  settings: Settings;
+  scenarios: ScenarioReport[];
+  sections: BenchSection[];
+}): string {
+  const { machine: m, settings: s } = opts;
+  const parts = [
+    '# Tenantry benchmark',
+    '',
+    `${m.date} · ${m.cpus} × ${m.cpuModel} · ${m.memGb} GB · Node ${m.node} · PostgreSQL ${m.postgres} · load average at start ${m.loadAvg1m}`,
+    '',
+    `Command: \`${m.command}\``,
+    '',
+  ];
+  if (opts.scenarios.length) {
+    parts.push(
+      '## HTTP: Tenantry vs. raw pg vs. naive Prisma',
+      '',
+      `Medians of ${s.rounds} rounds × ${s.durationS} s, ${s.connections} connections, pool ${s.poolSize} per server, ` +
+        `${s.tenants} tenants × ${s.studentsPerTenant} students, every request a random tenant's token.`,
+      '',
+      mdTable(
+        MAIN_HEAD,
+        opts.scenarios.flatMap((sc) => rows(sc, s.servers)),
+        2,
+      ),
+      '',
+      mdTable(RATIO_HEAD, opts.scenarios.map(ratioCells), 1),
+      '',
+    );
+  }
+  for (const section of opts.sections) parts.push(`## ${section.title}`, '', section.markdown.trim(), '');
+  return parts.join('\n');
+}
