@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { linesOf, populatedTenant } from '../support/transfer-fixtures.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ poolSize: 3 });
+});
+afterAll(() => h.close());
+
+describe('tenant export over a real socket', () => {
+  it('when more clients than pool connections abort exports mid-stream, then every transaction ends and a full export still works', async () => {
+    const { tenant } = await populatedTenant(h, { students: 1500 });
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/tenants/${tenant.id}/export`;
+    const headers = { authorization: `Bearer ${h.platformToken}` };
+    try {
+      for (let i = 0; i < 6; i++) {
+        const abort = new AbortController();
+        const res = await fetch(url, { headers, signal: abort.signal });
+        expect(res.status).toBe(200);
+        await res.body!.getReader().read();
+        abort.abort();
+      }
+      const full = await fetch(url, { headers });
+      expect(linesOf(await full.text()).filter((l) => l.table === 'students')).toHaveLength(1501);
+      expect(h.clients.pool.waitingCount).toBe(0);
+      expect(h.clients.pool.idleCount).toBe(h.clients.pool.totalCount);
+    } finally {
+      server.close();
+    }
+  });
+});
