@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { ScopedPool } from './scoped-pool.js';
+import { PipelinedPool } from './pipelined-pool.js';
 
 export type { Prisma } from '../generated/prisma/client.js';
 export { PrismaClient };
@@ -43,14 +43,14 @@ export function createDbClients(opts: {
   preparedStatements?: boolean;
   onError?: (err: Error) => void;
 }): DbClients {
-  const pool = new ScopedPool({
+  const pool = new PipelinedPool({
     connectionString: opts.url,
     max: opts.poolSize,
     connectionTimeoutMillis: 5000,
     statement_timeout: opts.statementTimeoutMs,
     idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
     application_name: 'tenantry',
-    // Lets a transaction's BEGIN and its context statement share one round trip (ScopedPool).
+    // Lets a transaction's BEGIN and its context statement share one round trip (PipelinedPool).
     pipeline: true,
   });
   pool.on('error', (err) => opts.onError?.(err));

@@ -1,6 +1,5 @@
 import { DomainError, Errors } from '../domain/errors.js';
 import type { Prisma, PrismaClient } from './client.js';
-import { withTxScope } from './scoped-pool.js';
 
 /** The transaction client a request's services and repositories work on. */
 export type Tx = Prisma.TransactionClient;
@@ -83,14 +82,21 @@ export function createTransactionRunner(prisma: PrismaClient): TransactionRunner
   return {
     async tenant(scope, fn) {
       try {
-        return await withTxScope({ kind: 'tenant', ...scope }, () => prisma.$transaction(fn, TX_OPTIONS));
+        return await prisma.$transaction(async (tx) => {
+          // The transaction's first statement (sent with BEGIN in one round trip, see PipelinedPool).
+          await tx.$executeRaw`SELECT app.begin_request(${scope.tenantId}::uuid, ${scope.userId}::uuid)`;
+          return fn(tx);
+        }, TX_OPTIONS);
       } catch (err) {
         throw translateDbFailure(err);
       }
     },
     async platform(adminId, fn) {
       try {
-        return await withTxScope({ kind: 'platform', adminId }, () => prisma.$transaction(fn, TX_OPTIONS));
+        return await prisma.$transaction(async (tx) => {
+          await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
+          return fn(tx);
+        }, TX_OPTIONS);
       } catch (err) {
         throw translateDbFailure(err);
       }

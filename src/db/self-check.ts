@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkSideDoors } from './catalog-gate.js';
 
 export const TENANT_POLICY_EXPR = '(tenant_id = app.current_tenant_id())';
 
@@ -99,5 +100,6 @@ export async function checkIsolation(pool: pg.Pool | pg.Client): Promise<Isolati
   for (const e of extra.rows) {
     problems.push({ check: 'rls', detail: `${e.table}: extra permissive policy ${e.policy} widens the tenant policy` });
   }
+  problems.push(...(await checkSideDoors(pool)));
   return problems;
 }
