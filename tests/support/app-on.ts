@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { createDbClients } from '../../src/db/client.js';
 import { wireServices } from '../../src/wiring.js';
@@ -10,6 +10,8 @@ export interface AppOnOptions {
   poolSize?: number;
   statementTimeoutMs?: number;
   preparedStatements?: boolean;
+  /** Silent by default; pass one to see the app's own error log while diagnosing. */
+  logger?: Logger;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface AppOnOptions {
  * reads inject('db') and cannot be pointed elsewhere.)
  */
 export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {}): Promise<Harness> {
-  const logger = pino({ level: 'silent' });
+  const logger = opts.logger ?? pino({ level: 'silent' });
   const clients = createDbClients({
     url: db.runtimeUrl,
     poolSize: opts.poolSize ?? 5,
