@@ -1,0 +1,90 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { expect } from 'vitest';
+import type { ProblemBody } from './http-fixtures.js';
+
+export interface CallOptions {
+  token?: string;
+  /** A string is sent as is; anything else is JSON-encoded. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export interface AttackServer {
+  origin: string;
+  /** A real HTTP request through `fetch` against the listening server. */
+  call(method: string, path: string, opts?: CallOptions): Promise<Response>;
+  /** Bytes on the wire through node:http: any Host header, invalid UTF-8, repeated headers. */
+  raw(
+    method: string,
+    path: string,
+    opts?: { headers?: Record<string, string | string[]>; body?: Buffer | string },
+  ): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+/** Serves an app's fetch handler on 127.0.0.1 and an ephemeral port, like `npm start` would. */
+export async function startAttackServer(app: { fetch: (req: Request) => Response | Promise<Response> }) {
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
+    const s = serve({ fetch: (req) => app.fetch(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve({ server: s, port: info.port }),
+    );
+  });
+  const origin = `http://127.0.0.1:${port}`;
+
+  const attack: AttackServer = {
+    origin,
+    call(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      let body: string | undefined;
+      if (o.body !== undefined) {
+        body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      return fetch(`${origin}${path}`, { method, headers, body });
+    },
+    raw(method, path, o = {}) {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: o.headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(o.body);
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return attack;
+}
+
+export const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Asserts a problem+json answer of a raw response and returns its body. */
+export function expectRawProblem(res: RawResponse, status: number, code: string): ProblemBody {
+  expect({ status: res.status, body: res.text }).toMatchObject({ status });
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(res.text) as ProblemBody;
+  expect(body).toMatchObject({ status, code });
+  return body;
+}
