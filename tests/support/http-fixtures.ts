@@ -68,8 +68,8 @@ export const asTenant = <T>(h: Harness, tenant: Pick<TestTenant, 'id'>, fn: (tx:
 /** Reads the database through the platform role (cross-tenant, as the platform admin would). */
 export const asPlatform = <T>(h: Harness, fn: (tx: Tx) => Promise<T>) => h.services.db.platform(h.platformAdminId, fn);
 
-/** Retries an assertion until it holds (for work done by the outbox, which may be another process's). */
-export async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Promise<void> {
+/** Retries an assertion until it holds (outbox work may be another process's, and the suite shares one outbox). */
+export async function eventually(assertion: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
