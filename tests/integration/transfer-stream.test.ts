@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
+import { eventually } from '../support/http-fixtures.js';
 import { linesOf, populatedTenant } from '../support/transfer-fixtures.js';
 
 let h: Harness;
@@ -27,8 +28,10 @@ describe('tenant export over a real socket', () => {
       }
       const full = await fetch(url, { headers });
       expect(linesOf(await full.text()).filter((l) => l.table === 'students')).toHaveLength(1501);
-      expect(h.clients.pool.waitingCount).toBe(0);
-      expect(h.clients.pool.idleCount).toBe(h.clients.pool.totalCount);
+      const pool = h.clients.pool;
+      await eventually(async () =>
+        expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 }),
+      );
     } finally {
       server.close();
     }

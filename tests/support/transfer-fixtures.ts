@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { createCourse } from './course-fixtures.js';
 import type { Harness, TestTenant } from './harness.js';
-import { addUser, createStudent, studentInput } from './http-fixtures.js';
+import { addUser, asPlatform, createStudent, eventually, studentInput } from './http-fixtures.js';
 
 export const NDJSON = { 'content-type': 'application/x-ndjson' };
 
@@ -23,7 +23,15 @@ export async function populatedTenant(h: Harness, opts: { students?: number } = 
     body: { studentId: first.id },
   });
   expect(enrolled.status).toBe(201);
-  await h.dispatcher.drain(); // TenantCreated → audit entry, and the event marked dispatched
+  // TenantCreated → audit entry and the event marked dispatched, before anything is exported
+  // (another test file's drain may hold the event for a moment: SKIP LOCKED).
+  await eventually(async () => {
+    await h.dispatcher.drain();
+    const pending = await asPlatform(h, (tx) =>
+      tx.domainEvent.count({ where: { tenantId: tenant.id, dispatchedAt: null } }),
+    );
+    expect(pending).toBe(0);
+  });
   return { tenant, staff, student: first, course };
 }
 
