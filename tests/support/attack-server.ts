@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
@@ -21,11 +21,14 @@ export interface AttackServer {
   origin: string;
   /** A real HTTP request through `fetch` against the listening server. */
   call(method: string, path: string, opts?: CallOptions): Promise<Response>;
-  /** Bytes on the wire through node:http: any Host header, invalid UTF-8, repeated headers. */
+  /**
+   * Bytes on the wire through node:http: any Host header, invalid UTF-8, repeated headers.
+   * A fresh connection each time unless a (keep-alive) agent is given.
+   */
   raw(
     method: string,
     path: string,
-    opts?: { headers?: Record<string, string | string[]>; body?: Buffer | string },
+    opts?: { headers?: Record<string, string | string[]>; body?: Buffer | string; agent?: Agent },
   ): Promise<RawResponse>;
   close(): Promise<void>;
 }
@@ -53,7 +56,8 @@ export async function startAttackServer(app: { fetch: (req: Request) => Response
     },
     raw(method, path, o = {}) {
       return new Promise((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: o.headers }, (res) => {
+        const target = { host: '127.0.0.1', port, method, path, headers: o.headers, agent: o.agent ?? false };
+        const req = httpRequest(target, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
