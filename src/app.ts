@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { authenticate } from './http/middleware/auth.js';
-import { requestContext, requireJsonBody } from './http/middleware/request.js';
+import { refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
 import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps) {
   const isImport = (path: string) => path === TENANT_IMPORT.path;
   app.use('/api/*', (c, next) => (isImport(c.req.path) ? importBodyLimit(c, next) : apiBodyLimit(c, next)));
   app.use('/api/*', (c, next) => (isImport(c.req.path) ? jsonOrNdjson(c, next) : jsonOnly(c, next)));
+  app.use('/api/*', refuseStrayQuery);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API.has(c.req.path) ? next() : authenticate(c, next)));
 
   app.route('/', opsRouter(deps.probes ?? [], metrics.registry));

@@ -42,7 +42,7 @@ export async function wireServices(
   logger: Logger,
   shared: { redis?: Redis } = {},
 ): Promise<Wired> {
-  const db = createTransactionRunner(clients.prisma);
+  const db = createTransactionRunner({ pool: clients.pool, clients: clients.pinned });
   const keys = await loadSigningKeys({ privateKey: env.JWT_PRIVATE_KEY, keyId: env.JWT_KEY_ID, dataDir: env.DATA_DIR });
   const tokens = createTokenService({
     keys,
@@ -61,7 +61,7 @@ export async function wireServices(
     tokens,
     auth: createAuthService({ db, tokens, refresh: createRefreshTokens({ db }) }),
     tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
-    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients.prisma) }),
+    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients) }),
     usage: createTenantUsageService({ db }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),

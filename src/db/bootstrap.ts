@@ -37,4 +37,17 @@ export async function bootstrapDatabase(
   } finally {
     await client.end();
   }
+  // Large objects have no row-level security and nothing in Tenantry uses them, so the
+  // runtime role may not create any (PUBLIC can by default). Per database, as superuser.
+  const url = new URL(superUrl);
+  url.pathname = `/${opts.database}`;
+  const db = new pg.Client({ connectionString: url.toString() });
+  await db.connect();
+  try {
+    await db.query(
+      'REVOKE EXECUTE ON FUNCTION lo_create(oid), lo_creat(integer), lo_from_bytea(oid, bytea) FROM PUBLIC',
+    );
+  } finally {
+    await db.end();
+  }
 }

@@ -1,5 +1,5 @@
-import type { PrismaClient } from './client.js';
-import { type TransactionRunner, translateDbFailure } from './context.js';
+import type { DbClients } from './client.js';
+import { createTransactionRunner, type TransactionRunner } from './context.js';
 
 export interface BulkTransactions {
   /**
@@ -8,40 +8,15 @@ export interface BulkTransactions {
    * context function, which stays the first statement of the transaction.
    */
   snapshot: TransactionRunner;
-  /** The usual contexts with room for big writes (imports): a longer transaction timeout. */
+  /** Big writes (imports): the usual contexts; bounded by the pool's statement timeouts. */
   write: TransactionRunner;
 }
 
-// Bounded by the pool's idle_in_transaction_session_timeout too: a stalled reader is cut off.
-const BULK_TIMEOUT_MS = 10 * 60_000;
-
-function runner(prisma: PrismaClient, isolationLevel?: 'RepeatableRead'): TransactionRunner {
-  const options = { maxWait: 5000, timeout: BULK_TIMEOUT_MS, ...(isolationLevel && { isolationLevel }) };
-  return {
-    async tenant(scope, fn) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT app.begin_request(${scope.tenantId}::uuid, ${scope.userId}::uuid)`;
-          return fn(tx);
-        }, options);
-      } catch (err) {
-        throw translateDbFailure(err);
-      }
-    },
-    async platform(adminId, fn) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
-          return fn(tx);
-        }, options);
-      } catch (err) {
-        throw translateDbFailure(err);
-      }
-    },
-  };
-}
-
 /** Long-running transactions for tenant export and import; same contexts as the request runner. */
-export function createBulkTransactions(prisma: PrismaClient): BulkTransactions {
-  return { snapshot: runner(prisma, 'RepeatableRead'), write: runner(prisma) };
+export function createBulkTransactions(clients: Pick<DbClients, 'pool' | 'pinned'>): BulkTransactions {
+  const deps = { pool: clients.pool, clients: clients.pinned };
+  return {
+    snapshot: createTransactionRunner(deps, { isolation: 'repeatable read' }),
+    write: createTransactionRunner(deps),
+  };
 }

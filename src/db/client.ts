@@ -1,23 +1,22 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type pg from 'pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { PipelinedPool } from './pipelined-pool.js';
+import { PinnedClients } from './pinned-clients.js';
 
 export type { Prisma } from '../generated/prisma/client.js';
 export { PrismaClient };
 
 export interface DbClients {
-  prisma: PrismaClient;
+  /** The runtime role's pool: every request transaction takes one connection from it. */
   pool: pg.Pool;
+  /** Prisma clients the transaction runner pins to a request's connection. */
+  pinned: PinnedClients;
+  /** A plain client on the pool, outside any transaction (sees no tenant rows). */
+  prisma: PrismaClient;
   close(): Promise<void>;
 }
 
-/**
- * The runtime role's pool and the Prisma client on top of it. Only server.ts, the bench and
- * test setup call this. Statement and idle-in-transaction timeouts bound slow queries and
- * abandoned transactions.
- */
 /**
  * Names Prisma's statements so each connection prepares them once and then only binds and
  * executes. Bounded: SQL whose shape varies with input (createMany of N rows, IN lists)
@@ -36,6 +35,11 @@ export function preparedStatementNames(max = 1000): (query: { sql: string }) => 
   };
 }
 
+/**
+ * The runtime role's pool and the Prisma clients on top of it. Only server.ts, the bench and
+ * test setup call this. Statement and idle-in-transaction timeouts bound slow queries and
+ * abandoned transactions.
+ */
 export function createDbClients(opts: {
   url: string;
   poolSize: number;
@@ -43,27 +47,28 @@ export function createDbClients(opts: {
   preparedStatements?: boolean;
   onError?: (err: Error) => void;
 }): DbClients {
-  const pool = new PipelinedPool({
+  const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize,
     connectionTimeoutMillis: 5000,
     statement_timeout: opts.statementTimeoutMs,
     idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
     application_name: 'tenantry',
-    // Lets a transaction's BEGIN and its context statement share one round trip (PipelinedPool).
+    // A transaction's BEGIN and its context statement go out together: one round trip.
     pipeline: true,
   });
   pool.on('error', (err) => opts.onError?.(err));
-  const adapter = new PrismaPg(pool, {
-    onPoolError: opts.onError,
-    onConnectionError: opts.onError,
-    ...(opts.preparedStatements !== false && { statementNameGenerator: preparedStatementNames() }),
+  const statementNameGenerator = opts.preparedStatements === false ? undefined : preparedStatementNames();
+  const pinned = new PinnedClients({ statementNameGenerator });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool, { onPoolError: opts.onError, onConnectionError: opts.onError }),
   });
-  const prisma = new PrismaClient({ adapter });
   return {
-    prisma,
     pool,
+    pinned,
+    prisma,
     close: async () => {
+      await pinned.close();
       await prisma.$disconnect();
       await pool.end();
     },

@@ -1,5 +1,7 @@
+import type pg from 'pg';
 import { DomainError, Errors } from '../domain/errors.js';
-import type { Prisma, PrismaClient } from './client.js';
+import type { Prisma } from './client.js';
+import type { PinnedClients } from './pinned-clients.js';
 
 /** The transaction client a request's services and repositories work on. */
 export type Tx = Prisma.TransactionClient;
@@ -76,30 +78,66 @@ export interface TransactionRunner {
   platform<T>(adminId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
-const TX_OPTIONS = { maxWait: 5000, timeout: 20000 } as const;
+export interface RunnerOptions {
+  /** How each transaction begins; REPEATABLE READ gives long readers (exports) one snapshot. */
+  isolation?: 'read committed' | 'repeatable read';
+}
 
-export function createTransactionRunner(prisma: PrismaClient): TransactionRunner {
+const CONTEXT_SQL = {
+  tenant: 'SELECT app.begin_request($1::uuid, $2::uuid)',
+  platform: 'SELECT app.begin_platform($1::uuid)',
+} as const;
+
+/**
+ * Runs request transactions: check out a connection, send BEGIN and the context function
+ * together (the pool pipelines them: one round trip, parameters bound), run fn with a Prisma
+ * client pinned to that connection, then COMMIT — or ROLLBACK on any error. Nothing is set
+ * at session level, and a connection whose transaction failed in an unknown state is
+ * destroyed rather than returned to the pool.
+ */
+export function createTransactionRunner(
+  deps: { pool: pg.Pool; clients: PinnedClients },
+  options: RunnerOptions = {},
+): TransactionRunner {
+  const begin = options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN';
+
+  async function run<T>(context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
+    let connection: pg.PoolClient;
+    try {
+      connection = await deps.pool.connect();
+    } catch (err) {
+      throw translateDbFailure(err);
+    }
+    let broken: unknown;
+    // A checked-out connection's errors (server shutdown, network) surface through its
+    // queries; without a listener they would crash the process.
+    const onConnectionError = (err: Error) => {
+      broken = err;
+    };
+    connection.on('error', onConnectionError);
+    try {
+      const opened = connection.query(begin);
+      const scoped = connection.query(context, args);
+      await Promise.allSettled([opened, scoped]).then(([o, s]) => {
+        if (o.status === 'rejected') throw o.reason;
+        if (s.status === 'rejected') throw s.reason;
+      });
+      const result = await deps.clients.run(connection, fn);
+      await connection.query('COMMIT');
+      return result;
+    } catch (err) {
+      await connection.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        broken = rollbackErr;
+      });
+      throw translateDbFailure(err);
+    } finally {
+      connection.off('error', onConnectionError);
+      connection.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
   return {
-    async tenant(scope, fn) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          // The transaction's first statement (sent with BEGIN in one round trip, see PipelinedPool).
-          await tx.$executeRaw`SELECT app.begin_request(${scope.tenantId}::uuid, ${scope.userId}::uuid)`;
-          return fn(tx);
-        }, TX_OPTIONS);
-      } catch (err) {
-        throw translateDbFailure(err);
-      }
-    },
-    async platform(adminId, fn) {
-      try {
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT app.begin_platform(${adminId}::uuid)`;
-          return fn(tx);
-        }, TX_OPTIONS);
-      } catch (err) {
-        throw translateDbFailure(err);
-      }
-    },
+    tenant: (scope, fn) => run(CONTEXT_SQL.tenant, [scope.tenantId, scope.userId], fn),
+    platform: (adminId, fn) => run(CONTEXT_SQL.platform, [adminId], fn),
   };
 }

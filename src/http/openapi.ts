@@ -30,12 +30,17 @@ export function createRouter<E extends AppEnv = AppEnv>() {
   });
 }
 
-// PostgreSQL text cannot hold NUL; refuse it at the edge with a clear message instead of a 500.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+// PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate has no UTF-8 form (it would be
+// stored as U+FFFD): refuse both at the edge with a clear message instead of a 500 or a
+// silently altered value.
 export const text = (max = 200) =>
   z
     .string()
     .max(max)
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode (no lone surrogates)');
 
 export const nonEmpty = (max = 200) => text(max).refine((s) => s.trim().length > 0, 'must not be empty');
 

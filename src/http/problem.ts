@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorCode, type FieldIssue } from '../domain/errors.js';
+import { classifyFailure } from '../services/failures.js';
 import type { AppEnv } from './types.js';
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -37,7 +38,8 @@ const TITLES: Record<ErrorCode, string> = {
 };
 
 /** Every error, expected or not, becomes one problem+json shape; unknown errors never leak. */
-export function toDomainError(err: unknown): DomainError {
+export function toDomainError(failure: unknown): DomainError {
+  const err = classifyFailure(failure);
   if (err instanceof DomainError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new DomainError('payload_too_large', 'request body exceeds the size limit');
@@ -61,6 +63,8 @@ export function problem(c: Context<AppEnv>, err: DomainError): Response {
   if (err.issues?.length) body.errors = err.issues satisfies FieldIssue[];
   if (status === 401) c.header('WWW-Authenticate', 'Bearer');
   if (status === 503) c.header('Retry-After', '1');
+  // The rest of an oversized body was never read: don't reuse the connection for the next request.
+  if (status === 413) c.header('Connection', 'close');
   c.header('Content-Type', 'application/problem+json');
   return c.body(JSON.stringify(body), status);
 }

@@ -84,7 +84,7 @@ export function createTokenService(opts: {
           audience,
           typ: 'at+jwt',
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-          maxTokenAge: ttlSeconds + CLOCK_TOLERANCE_S,
+          maxTokenAge: ttlSeconds,
           clockTolerance: CLOCK_TOLERANCE_S,
         });
         const claims = Claims.safeParse(payload);

@@ -20,7 +20,7 @@ export interface AppOnOptions {
  * reads inject('db') and cannot be pointed elsewhere.)
  */
 export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {}): Promise<Harness> {
-  const logger = opts.logger ?? pino({ level: 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const clients = createDbClients({
     url: db.runtimeUrl,
     poolSize: opts.poolSize ?? 5,

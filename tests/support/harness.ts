@@ -45,7 +45,7 @@ export const randomSlug = (prefix = 't') => `${prefix}-${randomBytes(6).toString
 /** One app on the shared test database, connected as the runtime role. */
 export async function createHarness(opts: { poolSize?: number } = {}): Promise<Harness> {
   const db = inject('db');
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const clients = createDbClients({ url: db.runtimeUrl, poolSize: opts.poolSize ?? 5, statementTimeoutMs: 15_000 });
   const { services, dispatcher } = await wireServices(
     {

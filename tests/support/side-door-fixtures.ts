@@ -16,6 +16,8 @@ export function sideDoorFixture() {
 
   // As the superuser: seed rows past RLS, and what only a superuser can create or own.
   const asSuper = `
+    -- The bootstrap revokes large-object creation from PUBLIC; this fixture re-opens it on purpose.
+    GRANT EXECUTE ON FUNCTION lo_from_bytea(oid, bytea) TO tenantry_owner;
     INSERT INTO tenants (id, slug, name) VALUES ('${tenantA}', 'gate-a', 'A'), ('${tenantB}', 'gate-b', 'B');
     INSERT INTO students (tenant_id, id, student_no, first_name, last_name)
       VALUES ('${tenantA}', gen_random_uuid(), 'A-1', 'Alice', 'A'), ('${tenantB}', gen_random_uuid(), 'B-1', 'Bob-secret', 'B');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, Errors } from '../../domain/errors.js';
 import type { AppEnv, AppServices } from '../types.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,6 +25,22 @@ export const requestContext = (logger: Logger, services: AppServices) =>
     );
   });
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON is UTF-8; a body with invalid byte sequences would otherwise be decoded with
+ * replacement characters and stored altered. The bytes are read once and cached by Hono
+ * for the validator that parses them next.
+ */
+async function assertUtf8(c: Context<AppEnv>): Promise<void> {
+  const bytes = await c.req.arrayBuffer();
+  try {
+    utf8.decode(bytes);
+  } catch {
+    throw Errors.validation('request body is not valid UTF-8');
+  }
+}
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
 
 /**
@@ -40,9 +57,31 @@ export const requireJsonBody = (extraTypes: RegExp[] = []) =>
       if (hasBody && !JSON_TYPE.test(type) && !extraTypes.some((t) => t.test(type))) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
+      if (hasBody) await assertUtf8(c);
       if (!hasBody && type && !JSON_TYPE.test(type) && !extraTypes.some((t) => t.test(type))) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
     }
     await next();
   });
+
+const TENANT_PARAMS = new Set(['tenantid', 'tenant_id', 'tenant']);
+
+/**
+ * No write route takes query parameters, and the tenant never comes from one: refuse
+ * them as unknown fields rather than ignore them (routes with a query schema validate their
+ * own, strictly).
+ */
+export const refuseStrayQuery = createMiddleware<AppEnv>(async (c, next) => {
+  const keys = [...new URL(c.req.url).searchParams.keys()];
+  if (keys.length > 0) {
+    const stray = c.req.method === 'GET' ? keys.filter((k) => TENANT_PARAMS.has(k.toLowerCase())) : keys;
+    if (stray.length > 0) {
+      throw Errors.validation(
+        `unknown query parameter(s): ${[...new Set(stray)].join(', ')}`,
+        [...new Set(stray)].map((path) => ({ path, message: 'unknown field' })),
+      );
+    }
+  }
+  await next();
+});
