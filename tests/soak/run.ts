@@ -177,7 +177,10 @@ async function main() {
     });
     const kinds = new Map<string, number>();
     for (const v of others) {
-      const kind = v.replace(/^(\w+) by \S+: status (\d+).*$/, '$1 answered $2').replace(/^soak-\S+: /, '');
+      const kind = v
+        .replace(/^(\w+) by \S+: status (\d+).*$/, '$1 answered $2')
+        .replace(/^soak-\S+: \S+ \(\S+\) listed but/, 'a row listed but')
+        .replace(/^soak-\S+: acknowledged \S+ is missing$/, 'an acknowledged row missing');
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
     if (kinds.size) console.table(Object.fromEntries([...kinds].slice(0, 20)));

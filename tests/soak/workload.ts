@@ -115,6 +115,12 @@ export function createWorkload(deps: {
       res = await http('GET', '/api/v1/students?limit=100', t.token);
       allowed = [200];
       if (res.status === 200) checkRows(t, op, (res.json as { data: Row[] }).data);
+    } else if (op === 'foreign') {
+      const other = tenants[(t.index + 1 + randomInt(tenants.length - 1)) % tenants.length]!;
+      const theirs = pickLive(other) ?? randomUUID();
+      res = await http('GET', `/api/v1/students/${theirs}`, t.token);
+      allowed = [404];
+      if (res.status === 200) violations.push(`cross-tenant: ${t.slug} read ${other.slug}'s student ${theirs}`);
     } else if (op === 'create' || !id) {
       const studentNo = `${t.slug}-${++t.seq}`;
       res = await http('POST', '/api/v1/students', t.token, { studentNo, firstName: 'Soak', lastName: t.slug });
@@ -139,12 +145,6 @@ export function createWorkload(deps: {
         t.live.delete(id); // maybe deleted: no longer picked, not expected in the final listing
         t.uncertainIds.add(id);
       };
-    } else if (op === 'foreign') {
-      const other = tenants[(t.index + 1 + randomInt(tenants.length - 1)) % tenants.length]!;
-      const theirs = pickLive(other) ?? randomUUID();
-      res = await http('GET', `/api/v1/students/${theirs}`, t.token);
-      allowed = [404];
-      if (res.status === 200) violations.push(`cross-tenant: ${t.slug} read ${other.slug}'s student ${theirs}`);
     } else {
       const path = `/api/v1/students/${id}`;
       if (op === 'get') res = await http('GET', path, t.token);
