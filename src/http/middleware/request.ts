@@ -65,21 +65,17 @@ export const requireJsonBody = (extraTypes: RegExp[] = []) =>
     await next();
   });
 
-const TENANT_PARAMS = new Set(['tenantid', 'tenant_id', 'tenant']);
-
 /**
- * No write route takes query parameters, and the tenant never comes from one: refuse
- * them as unknown fields rather than ignore them (routes with a query schema validate their
- * own, strictly).
+ * No write route takes query parameters, and the tenant never comes from one: refuse them as
+ * unknown fields rather than ignore them. Reads validate their own query strictly.
  */
 export const refuseStrayQuery = createMiddleware<AppEnv>(async (c, next) => {
-  const keys = [...new URL(c.req.url).searchParams.keys()];
-  if (keys.length > 0) {
-    const stray = c.req.method === 'GET' ? keys.filter((k) => TENANT_PARAMS.has(k.toLowerCase())) : keys;
-    if (stray.length > 0) {
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    const keys = [...new Set(new URL(c.req.url).searchParams.keys())];
+    if (keys.length > 0) {
       throw Errors.validation(
-        `unknown query parameter(s): ${[...new Set(stray)].join(', ')}`,
-        [...new Set(stray)].map((path) => ({ path, message: 'unknown field' })),
+        `unknown query parameter(s): ${keys.join(', ')}`,
+        keys.map((path) => ({ path, message: 'unknown field' })),
       );
     }
   }
