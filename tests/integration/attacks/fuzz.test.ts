@@ -91,7 +91,17 @@ function mapValues<T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
-const word = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
+const plain = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
+/** A valid-looking string, one in four times with a hostile character spliced in. */
+const word = fc.oneof(
+  { weight: 3, arbitrary: plain },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(plain, fc.constantFrom('\u0000', '\ud800', '\udfff', '\u202e', "'", '\\', '%', '_', '$$', '\ufeff'), plain)
+      .map(([a, spike, b]) => `${a}${spike}${b}`),
+  },
+);
 const STUDENT = {
   studentNo: word,
   firstName: word,
