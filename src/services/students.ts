@@ -49,10 +49,9 @@ function toWrite<T extends Partial<StudentInput>>(input: T) {
 }
 
 async function assertStudentQuota(tx: Tx, tenantId: string, adding: number): Promise<void> {
-  const settings = await tx.tenantSettings.findUnique({ where: { tenantId }, select: { plan: true, limits: true } });
-  const { maxStudents } = effectiveLimits(settings?.plan ?? 'free', settings?.limits);
-  const count = await studentRepository(tx, tenantId).count();
-  if (count + adding > maxStudents) throw Errors.quotaExceeded('students', maxStudents);
+  const usage = await studentRepository(tx, tenantId).usage();
+  const { maxStudents } = effectiveLimits(usage.plan, usage.limits);
+  if (usage.students + adding > maxStudents) throw Errors.quotaExceeded('students', maxStudents);
 }
 
 /** Student use cases. Every method runs on the caller's tenant transaction. */

@@ -29,16 +29,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * JSON is UTF-8; a body with invalid byte sequences would otherwise be decoded with
- * replacement characters and stored altered. The bytes are read once and cached by Hono
- * for the validator that parses them next.
+ * replacement characters and stored altered. The body is read and decoded once.
  */
 async function assertUtf8(c: Context<AppEnv>): Promise<void> {
-  const bytes = await c.req.arrayBuffer();
+  let text: string;
   try {
-    utf8.decode(bytes);
+    text = utf8.decode(await c.req.arrayBuffer());
   } catch {
     throw Errors.validation('request body is not valid UTF-8');
   }
+  // Hand the decoded text to the validator's c.req.json(), which would otherwise rebuild it
+  // through a new Response from the cached bytes.
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
