@@ -55,38 +55,6 @@ function recording(tx: Tx, ops: string[]): Tx {
   });
 }
 
-/**
- * The platform transaction of TenantService.create, statement for statement, with the
- * password hash computed beforehand: the service hashes inside create() and offers no way to
- * pass a hash, so this is how the database part is measured without argon2.
- */
-export async function createTenantDatabasePart(
-  db: TransactionRunner,
-  adminId: string,
-  input: CreateTenantInput,
-  passwordHash: string,
-) {
-  const plan = input.plan ?? 'free';
-  const adminUserId = newId();
-  const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
-  return db.platform(adminId, async (tx) => {
-    const tenants = tenantRepository(tx);
-    if (await tenants.findBySlug(input.slug)) throw Errors.tenantSlugTaken(input.slug);
-    await tenants.create({ id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status }, tenant.slug);
-    await tenants.createSettings({ tenantId: tenant.id, plan, timezone: input.timezone ?? 'UTC' });
-    const admin = await userRepository(tx, tenant.id).create({
-      id: adminUserId,
-      email: input.admin.email.toLowerCase(),
-      name: input.admin.name,
-      role: 'tenant_admin',
-      passwordHash,
-    });
-    await transactionalOutbox.append(tx, [event]);
-    const created = await tenants.get(tenant.id);
-    return { tenant: toTenantDto(created!), admin: { id: admin.id, email: admin.email, role: admin.role } };
-  });
-}
-
 /** Tables a schema-per-tenant design would create for every tenant. */
 export const SCHEMA_TABLES = ['tenant_settings', 'users', 'students', 'courses', 'enrollments'];
 

@@ -60,23 +60,29 @@ export interface Outbox {
 export const transactionalOutbox: Outbox = { append: (tx, events) => eventRepository(tx).append(events) };
 
 /** Platform-admin use cases. Each runs in one platform-role transaction. */
-export function createTenantService(deps: { db: TransactionRunner; outbox?: Outbox; onEvents?: () => void }) {
+export function createTenantService(deps: {
+  db: TransactionRunner;
+  outbox?: Outbox;
+  onEvents?: () => void;
+  /** The first admin's password hashing (argon2id by default); the provisioning bench measures without it. */
+  hashPassword?: (password: string) => Promise<string>;
+}) {
   const outbox = deps.outbox ?? transactionalOutbox;
   return {
     /** Tenant, settings, first admin and TenantCreated are written atomically, or not at all. */
     async create(adminId: string, input: CreateTenantInput) {
       const plan = input.plan ?? 'free';
-      const passwordHash = await hashPassword(input.admin.password);
+      const passwordHash = await (deps.hashPassword ?? hashPassword)(input.admin.password);
       const adminUserId = newId();
       const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
       const result = await deps.db.platform(adminId, async (tx) => {
         const tenants = tenantRepository(tx);
-        if (await tenants.findBySlug(input.slug)) throw Errors.tenantSlugTaken(input.slug);
-        await tenants.create(
+        // A taken slug is the unique index's conflict (409); no lookup before the insert.
+        const row = await tenants.create(
           { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status },
           tenant.slug,
         );
-        await tenants.createSettings({ tenantId: tenant.id, plan, timezone: input.timezone ?? 'UTC' });
+        const settings = await tenants.createSettings({ tenantId: tenant.id, plan, timezone: input.timezone ?? 'UTC' });
         const admin = await userRepository(tx, tenant.id).create({
           id: adminUserId,
           email: input.admin.email.toLowerCase(),
@@ -85,9 +91,8 @@ export function createTenantService(deps: { db: TransactionRunner; outbox?: Outb
           passwordHash,
         });
         await outbox.append(tx, [event]);
-        const created = await tenants.get(tenant.id);
         return {
-          tenant: toTenantDto(created!),
+          tenant: toTenantDto({ ...row, settings }),
           admin: { id: admin.id, email: admin.email, name: admin.name, role: admin.role },
         };
       });
