@@ -4,12 +4,6 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { TransactionRunner, Tx } from '../../src/db/context.js';
 import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
-import { tenantRepository } from '../../src/db/repositories/tenants.js';
-import { userRepository } from '../../src/db/repositories/users.js';
-import { Errors } from '../../src/domain/errors.js';
-import { newId } from '../../src/domain/ids.js';
-import { createTenant } from '../../src/domain/tenant/tenant.js';
-import { type CreateTenantInput, toTenantDto, transactionalOutbox } from '../../src/services/tenants.js';
 import { type Check, withClient } from './scale-db.js';
 
 /**
