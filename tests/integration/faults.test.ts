@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarnessOn } from '../support/app-on.js';
+import { createHarnessOn } from '../support/harness.js';
 import { type FaultDb, startFaultDb } from '../support/fault-db.js';
 import { type Harness, randomSlug } from '../support/harness.js';
 import { createStudent, eventually, studentInput } from '../support/http-fixtures.js';
+import { patchWhileLocked } from '../support/lock-wait.js';
 
 // PostgreSQL goes away under the app and comes back. The cluster is this file's own, so
 // stopping it disturbs no other test file.
@@ -141,26 +141,14 @@ describe('PostgreSQL outage', () => {
 
 describe('statement timeout', () => {
   it('when an UPDATE waits on a row lock longer than the statement timeout, then the API answers 503 within about a second and succeeds once the lock is gone', async () => {
-    const slow = await createHarnessOn(db, { poolSize: 2, statementTimeoutMs: 300 });
-    const locker = new pg.Client({ connectionString: db.superUrl });
-    locker.on('error', () => undefined); // a failed run may stop the cluster under it
-    await locker.connect();
+    const slow = await createHarnessOn(db, { poolSize: 2, statementTimeoutMs: 500 });
     try {
-      const t = await slow.createTenant({ plan: 'enterprise' });
-      const s = await createStudent(slow, t.token);
-      await locker.query('BEGIN');
-      await locker.query('SELECT 1 FROM students WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [t.id, s.id]);
-      const patch = () =>
-        slow.request('PATCH', `/api/v1/students/${s.id}`, { token: t.token, body: { firstName: 'Late' } });
-      const blocked = await timed('up', patch);
-      expect(blocked).toMatchObject({ status: 503, code: 'service_unavailable' });
-      expect(blocked.ms).toBeLessThan(1500);
-      const read = await timed('up', () => slow.request('GET', `/api/v1/students/${s.id}`, { token: t.token }));
-      expect(read.status).toBe(200); // readers are not blocked by the row lock
-      await locker.query('ROLLBACK');
-      expect((await patch()).status).toBe(200);
+      const t = await h.createTenant({ plan: 'enterprise' });
+      const s = await createStudent(h, t.token);
+      const wait = await patchWhileLocked(slow, db.superUrl, t, s.id);
+      expect(wait).toMatchObject({ status: 503, code: 'service_unavailable', readWhileLocked: 200, afterUnlock: 200 });
+      expect(wait.ms).toBeLessThan(2000);
     } finally {
-      await locker.end();
       await slow.close();
     }
   });

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
-import { createHarnessOn } from '../support/app-on.js';
+import { createHarnessOn } from '../support/harness.js';
 import { bouncerWaiting, inspectThroughBouncer } from '../support/bouncer-inspection.js';
 import type { Harness, TestTenant } from '../support/harness.js';
 import { comparable, createStudent, expectProblem, type PageBody, type StudentBody } from '../support/http-fixtures.js';
-import { findPgBouncer, type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
+import { type PgBouncer, pgbouncerForTests, startPgBouncer } from '../support/pgbouncer.js';
 import { attempt, readableTenantTables } from '../support/sql-runtime.js';
 
 // The isolation suite again, with PgBouncer in transaction pooling mode between the app and
 // PostgreSQL: many clients (two app instances, plain pg clients) share 3 server connections,
 // so a tenant setting that outlived its transaction would reach another client.
-const installed = Boolean(findPgBouncer());
-if (!installed && process.env.CI === 'true') {
-  throw new Error('pgbouncer is not installed; CI must run it (.ci/run installs the Debian package)');
-}
+const installed = pgbouncerForTests();
 const SERVERS = 3;
 const TENANTS = 22;
 const REQUESTS = 520;

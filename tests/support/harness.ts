@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { inject } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { createDbClients, type DbClients } from '../../src/db/client.js';
@@ -7,6 +7,7 @@ import type { Principal } from '../../src/domain/roles.js';
 import type { Dispatcher } from '../../src/events/dispatcher.js';
 import type { AppServices } from '../../src/http/types.js';
 import { wireServices } from '../../src/wiring.js';
+import type { TestDatabase } from './global-setup.js';
 
 export interface TestTenant {
   id: string;
@@ -23,7 +24,7 @@ export interface Harness {
   services: AppServices;
   dispatcher: Dispatcher;
   clients: DbClients;
-  db: ReturnType<typeof inject<'db'>>;
+  db: TestDatabase;
   platformAdminId: string;
   platformEmail: string;
   platformToken: string;
@@ -43,10 +44,30 @@ export interface Harness {
 export const randomSlug = (prefix = 't') => `${prefix}-${randomBytes(6).toString('hex')}`;
 
 /** One app on the shared test database, connected as the runtime role. */
-export async function createHarness(opts: { poolSize?: number } = {}): Promise<Harness> {
-  const db = inject('db');
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const clients = createDbClients({ url: db.runtimeUrl, poolSize: opts.poolSize ?? 5, statementTimeoutMs: 15_000 });
+export function createHarness(opts: AppOnOptions = {}): Promise<Harness> {
+  return createHarnessOn(inject('db'), opts);
+}
+
+export interface AppOnOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  preparedStatements?: boolean;
+  /** Silent by default; pass one to see the app's own error log while diagnosing. */
+  logger?: Logger;
+}
+
+/**
+ * The app and helpers on a database of the caller's choosing: a runtime URL through
+ * PgBouncer, or a separate cluster that a fault test may stop.
+ */
+export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {}): Promise<Harness> {
+  const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clients = createDbClients({
+    url: db.runtimeUrl,
+    poolSize: opts.poolSize ?? 5,
+    statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
+    preparedStatements: opts.preparedStatements,
+  });
   const { services, dispatcher } = await wireServices(
     {
       DATA_DIR: db.dataDir,
@@ -103,14 +124,13 @@ export async function createHarness(opts: { poolSize?: number } = {}): Promise<H
       });
       if (res.status !== 201) throw new Error(`createTenant: ${res.status} ${await res.text()}`);
       const created = (await res.json()) as { tenant: { id: string }; admin: { id: string } };
-      const token = (
-        await services.tokens.issue({
-          kind: 'tenant',
-          tenantId: created.tenant.id,
-          userId: created.admin.id,
-          role: 'tenant_admin',
-        })
-      ).accessToken;
+      const principal = {
+        kind: 'tenant',
+        tenantId: created.tenant.id,
+        userId: created.admin.id,
+        role: 'tenant_admin',
+      } as const;
+      const token = (await services.tokens.issue(principal)).accessToken;
       return { id: created.tenant.id, slug, adminId: created.admin.id, adminEmail, adminPassword, token };
     },
     async close() {

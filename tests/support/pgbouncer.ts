@@ -26,6 +26,18 @@ export function findPgBouncer(): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the PgBouncer suites can run. Outside CI a missing binary skips them (visibly, by
+ * name); in CI, which installs it (.ci/run), a missing binary fails the file instead.
+ */
+export function pgbouncerForTests(): boolean {
+  const installed = Boolean(findPgBouncer());
+  if (!installed && process.env.CI === 'true') {
+    throw new Error('pgbouncer is not installed; CI must run it (.ci/run installs the Debian package)');
+  }
+  return installed;
+}
+
 function versionOf(bin: string): { version: string; atLeast: (major: number, minor: number) => boolean } {
   const out = execFileSync(bin, ['--version'], { encoding: 'utf8' });
   const [, major = '0', minor = '0', patch = '0'] = /PgBouncer (\d+)\.(\d+)\.?(\d*)/.exec(out) ?? [];
