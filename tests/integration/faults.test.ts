@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarnessOn } from '../support/harness.js';
 import { type FaultDb, startFaultDb } from '../support/fault-db.js';
-import { type Harness, randomSlug } from '../support/harness.js';
+import { createHarnessOn, type Harness, randomSlug } from '../support/harness.js';
 import { createStudent, eventually, studentInput } from '../support/http-fixtures.js';
 import { patchWhileLocked } from '../support/lock-wait.js';
 

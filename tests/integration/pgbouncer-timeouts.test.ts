@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHarnessOn } from '../support/harness.js';
 import type { Harness } from '../support/harness.js';
+import { createHarnessOn } from '../support/harness.js';
 import { createStudent } from '../support/http-fixtures.js';
 import { patchWhileLocked } from '../support/lock-wait.js';
 import { type PgBouncer, pgbouncerForTests, startPgBouncer } from '../support/pgbouncer.js';
