@@ -87,7 +87,7 @@ describe('PostgreSQL outage', () => {
     expect(recovered()).toBe(true);
   }, 60_000);
 
-  it('when tenant creations and bulk student creations are cut by the stop, then each one is entirely there or entirely absent', async () => {
+  it('when tenant creations and bulk student creations are cut by killed sessions and by a stop, then each one is entirely there or entirely absent', async () => {
     const t = await h.createTenant({ plan: 'enterprise' });
     const prefix = randomSlug('half');
     const BULK = 200;
@@ -105,11 +105,22 @@ describe('PostgreSQL outage', () => {
       });
       return { kind: 'tenant', key: slug, status: res.status };
     };
+    // First the app's busy sessions are killed mid-transaction again and again (many cut
+    // points), then the whole server stops.
+    let cutting = true;
+    const kill = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'tenantry_app' AND state <> 'idle'`;
+    const cutter = (async () => {
+      while (cutting) await Promise.all([db.superQuery(kill).catch(() => undefined), sleep(5)]);
+    })();
     const fired: Promise<{ kind: string; key: string; status: number }>[] = [];
     let stopping: Promise<void> | undefined;
-    for (let k = 0; k < 60; k++) {
+    for (let k = 0; k < 80; k++) {
       fired.push(fire(k));
-      if (k === 20) stopping = db.stop();
+      if (k === 50) {
+        cutting = false;
+        await cutter;
+        stopping = db.stop();
+      }
       await sleep(15);
     }
     const results = await Promise.all(fired);
