@@ -13,10 +13,13 @@ export interface BulkTransactions {
 }
 
 /** Long-running transactions for tenant export and import; same contexts as the request runner. */
-export function createBulkTransactions(clients: Pick<DbClients, 'pool' | 'pinned'>): BulkTransactions {
+export function createBulkTransactions(
+  clients: Pick<DbClients, 'pool' | 'pinned' | 'statementTimeoutMs'>,
+): BulkTransactions {
   const deps = { pool: clients.pool, clients: clients.pinned };
+  const { statementTimeoutMs } = clients;
   return {
-    snapshot: createTransactionRunner(deps, { isolation: 'repeatable read' }),
-    write: createTransactionRunner(deps),
+    snapshot: createTransactionRunner(deps, { isolation: 'repeatable read', statementTimeoutMs }),
+    write: createTransactionRunner(deps, { statementTimeoutMs }),
   };
 }

@@ -14,6 +14,7 @@ export interface DbClients {
   pinned: PinnedClients;
   /** A plain client on the pool, outside any transaction (sees no tenant rows). */
   prisma: PrismaClient;
+  statementTimeoutMs: number;
   close(): Promise<void>;
 }
 
@@ -67,6 +68,7 @@ export function createDbClients(opts: {
     pool,
     pinned,
     prisma,
+    statementTimeoutMs: opts.statementTimeoutMs,
     close: async () => {
       await pinned.close();
       await prisma.$disconnect();

@@ -81,7 +81,16 @@ export interface TransactionRunner {
 export interface RunnerOptions {
   /** How each transaction begins; REPEATABLE READ gives long readers (exports) one snapshot. */
   isolation?: 'read committed' | 'repeatable read';
+  /**
+   * Statement and idle-in-transaction timeouts, set transaction-locally in every transaction.
+   * Connection startup parameters do the same on a direct connection, but PgBouncer in
+   * transaction mode does not pass them on; this does.
+   */
+  statementTimeoutMs?: number;
 }
+
+const TIMEOUTS_SQL =
+  "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)";
 
 const CONTEXT_SQL = {
   tenant: 'SELECT app.begin_request($1::uuid, $2::uuid)',
@@ -100,6 +109,9 @@ export function createTransactionRunner(
   options: RunnerOptions = {},
 ): TransactionRunner {
   const begin = options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN';
+  const timeouts = options.statementTimeoutMs
+    ? [`${options.statementTimeoutMs}ms`, `${options.statementTimeoutMs * 2}ms`]
+    : undefined;
 
   async function run<T>(context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
     let connection: pg.PoolClient;
@@ -116,12 +128,12 @@ export function createTransactionRunner(
     };
     connection.on('error', onConnectionError);
     try {
-      const opened = connection.query(begin);
-      const scoped = connection.query(context, args);
-      await Promise.allSettled([opened, scoped]).then(([o, s]) => {
-        if (o.status === 'rejected') throw o.reason;
-        if (s.status === 'rejected') throw s.reason;
-      });
+      // One round trip: the pool pipelines these; the first failure explains the rest.
+      const sent = [connection.query(begin), connection.query(context, args)];
+      if (timeouts) sent.push(connection.query(TIMEOUTS_SQL, timeouts));
+      for (const settled of await Promise.allSettled(sent)) {
+        if (settled.status === 'rejected') throw settled.reason;
+      }
       const result = await deps.clients.run(connection, fn);
       await connection.query('COMMIT');
       return result;
