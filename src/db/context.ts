@@ -89,9 +89,6 @@ export interface RunnerOptions {
   statementTimeoutMs?: number;
 }
 
-const TIMEOUTS_SQL =
-  "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)";
-
 const CONTEXT_SQL = {
   tenant: 'SELECT app.begin_request($1::uuid, $2::uuid)',
   platform: 'SELECT app.begin_platform($1::uuid)',
@@ -109,9 +106,12 @@ export function createTransactionRunner(
   options: RunnerOptions = {},
 ): TransactionRunner {
   const begin = options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN';
-  const timeouts = options.statementTimeoutMs
-    ? [`${options.statementTimeoutMs}ms`, `${options.statementTimeoutMs * 2}ms`]
-    : undefined;
+  // Integers from validated configuration only (SET takes no bind parameters).
+  const ms = options.statementTimeoutMs === undefined ? undefined : Math.trunc(options.statementTimeoutMs);
+  const timeouts =
+    ms && ms > 0
+      ? `SET LOCAL statement_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${ms * 2}`
+      : undefined;
 
   async function run<T>(context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
     let connection: pg.PoolClient;
@@ -130,7 +130,7 @@ export function createTransactionRunner(
     try {
       // One round trip: the pool pipelines these; the first failure explains the rest.
       const sent = [connection.query(begin), connection.query(context, args)];
-      if (timeouts) sent.push(connection.query(TIMEOUTS_SQL, timeouts));
+      if (timeouts) sent.push(connection.query(timeouts));
       for (const settled of await Promise.allSettled(sent)) {
         if (settled.status === 'rejected') throw settled.reason;
       }
