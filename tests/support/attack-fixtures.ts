@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AttackServer } from './attack-server.js';
-import type { Harness, TestTenant } from './harness.js';
+import { afterAll } from 'vitest';
+import { type AttackServer, startAttackServer } from './attack-server.js';
+import { createHarness, type Harness, type TestTenant } from './harness.js';
 import { asTenant, type StudentBody, studentInput } from './http-fixtures.js';
 
 export interface World {
@@ -117,3 +118,18 @@ export const LEAK_PATTERNS: RegExp[] = [
 ];
 
 export const leaksIn = (text: string) => LEAK_PATTERNS.filter((p) => p.test(text)).map(String);
+
+/**
+ * One attack test file's setup: the harness, a listening server and `worlds` freshly seeded
+ * tenants, closed after the file's tests. Called at the top of the file (top-level await).
+ */
+export async function openAttackWorld(worlds: number): Promise<{ h: Harness; srv: AttackServer; worlds: World[] }> {
+  const h = await createHarness();
+  const srv = await startAttackServer(h.app);
+  afterAll(async () => {
+    await srv.close();
+    await h.close();
+  });
+  const seeded = await Promise.all(Array.from({ length: worlds }, () => seedWorld(h, srv)));
+  return { h, srv, worlds: seeded };
+}

@@ -1,22 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedWorld, type World } from '../../support/attack-fixtures.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { openAttackWorld, type World } from '../../support/attack-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let a: World;
-let b: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  [a, b] = await Promise.all([seedWorld(h, srv), seedWorld(h, srv)]);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(2);
+const [a, b] = worlds as [World, World];
 
 // Per-request by nature: the request id, the clock, and the rate-limit window's countdown.
 const VOLATILE = new Set(['x-request-id', 'date', 'ratelimit-remaining', 'ratelimit-reset']);

@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
-import { leaksIn, seedWorld, type World } from '../../support/attack-fixtures.js';
+import { leaksIn, openAttackWorld } from '../../support/attack-fixtures.js';
 import { fresh } from '../../support/attack-routes.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import { startAttackServer } from '../../support/attack-server.js';
 import { studentInput } from '../../support/http-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let w: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  w = await seedWorld(h, srv);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(1);
+const w = worlds[0]!;
 
 /** Sends, then asserts a 4xx/2xx whose body names no SQLSTATE, table, constraint or stack. */
 async function probe(method: string, path: string, body?: unknown, token = w.tenant.token) {

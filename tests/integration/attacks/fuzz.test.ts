@@ -1,23 +1,12 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaksIn, seedWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leaksIn, openAttackWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let me: World;
-let others: World[];
+const { h, srv, worlds } = await openAttackWorld(3);
+const [me, ...others] = worlds as [World, ...World[]];
 let sums: string[];
 beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  [me, ...others] = await Promise.all([seedWorld(h, srv), seedWorld(h, srv), seedWorld(h, srv)]);
   sums = await Promise.all(others.map((o) => tenantChecksum(h, o.tenant.id)));
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
 });
 
 /** Ids the attacker's own requests created (so writes reach real rows), newest last. */

@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedWorld, snapshot, type World } from '../../support/attack-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { openAttackWorld, snapshot, type World } from '../../support/attack-fixtures.js';
 import { documentedOperations, type OpenApiDocument } from '../../support/attack-routes.js';
-import { startAttackServer } from '../../support/attack-server.js';
-import { createHarness } from '../../support/harness.js';
 import { comparable, expectProblem } from '../../support/http-fixtures.js';
 
 // The routes come from the served OpenAPI document, so a new route with an id is attacked
 // as soon as it exists (and fails until KINDS says what its id names).
-const h = await createHarness();
-const srv = await startAttackServer(h.app);
+const { srv, worlds } = await openAttackWorld(2);
+const [a, b] = worlds as [World, World];
 const { doc, ops } = await documentedOperations(srv);
-let a: World;
-let b: World;
-beforeAll(async () => {
-  [a, b] = await Promise.all([seedWorld(h, srv), seedWorld(h, srv)]);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
 
 type Kind = 'student' | 'user' | 'course' | 'enrollment' | 'platform' | 'own-tenant';
 /** What each id-route's path names. First match wins; a route matching none fails the test. */

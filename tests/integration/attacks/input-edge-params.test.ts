@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { openAttackWorld, tenantChecksum } from '../../support/attack-fixtures.js';
 import { documentedOperations, TENANT_WRITES } from '../../support/attack-routes.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
 import { expectProblem, studentInput } from '../../support/http-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let w: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  w = await seedWorld(h, srv);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(1);
+const w = worlds[0]!;
 
 const unpolluted = () => {
   const probe = {} as Record<string, unknown>;

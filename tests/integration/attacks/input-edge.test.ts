@@ -1,23 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, seedWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
-import { type AttackServer, bearerOf, expectRawProblem, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { login, openAttackWorld, tenantChecksum } from '../../support/attack-fixtures.js';
+import { bearerOf, expectRawProblem } from '../../support/attack-server.js';
 import { expectProblem, studentInput } from '../../support/http-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let w: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  w = await seedWorld(h, srv);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(1);
+const w = worlds[0]!;
 
 const PAYLOADS: [string, string][] = [
   ['SQL comment injection', "'; DROP TABLE students; --"],

@@ -1,30 +1,22 @@
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeys, type SigningKeys } from '../../../src/config/keys.js';
-import { addStaff } from '../../support/attack-fixtures.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness, type TestTenant } from '../../support/harness.js';
+import { addStaff, openAttackWorld } from '../../support/attack-fixtures.js';
+import type { TestTenant } from '../../support/harness.js';
 import { expectProblem } from '../../support/http-fixtures.js';
 import { b64url, nowS, signWith, tenantClaims } from '../../support/token-forge.js';
 
-let h: Harness;
-let srv: AttackServer;
+const { h, srv } = await openAttackWorld(0);
 let keys: SigningKeys;
 let t: TestTenant;
 let attacker: Awaited<ReturnType<typeof generateKeyPair>>;
 beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
   // The very key the running app signs with (kept under its data directory): only with it do
   // claim checks get tested rather than the signature check.
   keys = await loadSigningKeys({ dataDir: h.db.dataDir });
   t = await h.createTenant();
   attacker = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
 });
 
 const enc = (v: object) => b64url(JSON.stringify(v));

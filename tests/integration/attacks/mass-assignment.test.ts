@@ -1,24 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStaff, seedWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addStaff, openAttackWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
 import { TENANT_WRITES } from '../../support/attack-routes.js';
-import { type AttackServer, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
 import { expectProblem } from '../../support/http-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let a: World;
-let b: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  [a, b] = await Promise.all([seedWorld(h, srv), seedWorld(h, srv)]);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(2);
+const [a, b] = worlds as [World, World];
 
 const SENSITIVE = ['role', 'tenantId', 'id', 'createdAt', 'updatedAt', 'passwordHash', 'status', 'plan'] as const;
 const forgedValue = (field: (typeof SENSITIVE)[number]): unknown =>

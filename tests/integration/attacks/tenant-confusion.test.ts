@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { openAttackWorld, tenantChecksum, type World } from '../../support/attack-fixtures.js';
 import { documentedOperations, isTenantWrite, type Prepared, TENANT_WRITES } from '../../support/attack-routes.js';
-import { type AttackServer, bearerOf, startAttackServer } from '../../support/attack-server.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import { bearerOf } from '../../support/attack-server.js';
 import { expectProblem, studentInput } from '../../support/http-fixtures.js';
 
-let h: Harness;
-let srv: AttackServer;
-let a: World;
-let b: World;
-beforeAll(async () => {
-  h = await createHarness();
-  srv = await startAttackServer(h.app);
-  [a, b] = await Promise.all([seedWorld(h, srv), seedWorld(h, srv)]);
-});
-afterAll(async () => {
-  await srv.close();
-  await h.close();
-});
+const { h, srv, worlds } = await openAttackWorld(2);
+const [a, b] = worlds as [World, World];
 
 const both = async () => [await tenantChecksum(h, a.tenant.id), await tenantChecksum(h, b.tenant.id)];
 /** Anything of B's that must never show up in an answer to A. */
