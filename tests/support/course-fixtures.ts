@@ -1,29 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { CourseDto } from '../../src/services/courses.js';
+import type { EnrollmentDto } from '../../src/services/enrollments.js';
 import type { Harness } from './harness.js';
 import { readJson } from './http-fixtures.js';
 
-export interface CourseBody {
-  id: string;
-  code: string;
-  title: string;
-  capacity: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type CourseBody = CourseDto;
 
-export interface EnrollmentBody {
-  courseId: string;
-  studentId: string;
-  enrolledAt: string;
-  student: {
-    id: string;
-    studentNo: string;
-    firstName: string;
-    lastName: string;
-    email: string | null;
-    active: boolean;
-  };
-}
+export type EnrollmentBody = EnrollmentDto;
 
 export const uniqueCode = (prefix = 'C') => `${prefix}-${randomBytes(4).toString('hex')}`;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Tx } from '../../src/db/context.js';
+import type { StudentDto } from '../../src/services/students.js';
 import type { Harness, TestTenant } from './harness.js';
 
 export interface ProblemBody {
@@ -13,17 +14,8 @@ export interface ProblemBody {
   errors?: { path: string; message: string }[];
 }
 
-export interface StudentBody {
-  id: string;
-  studentNo: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  dateOfBirth: string | null;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A student as the API returns it (the service's DTO, so tests and code cannot drift). */
+export type StudentBody = StudentDto;
 
 export interface PageBody<T> {
   data: T[];
