@@ -22,6 +22,14 @@ module.exports = {
       to: { path: '^src/(db|generated)', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'generated-client-stays-in-db',
+      comment:
+        'The generated Prisma client and its types belong to db/: services and http name the row types their repositories export.',
+      severity: 'error',
+      from: { path: '^src/(services|http|events|domain)' },
+      to: { path: '^src/generated' },
+    },
+    {
       name: 'services-know-no-http',
       severity: 'error',
       from: { path: '^src/(services|db|domain|events)' },

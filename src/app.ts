@@ -3,14 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { authenticate } from './http/middleware/auth.js';
 import { refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
 import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
+import { currentTenantRouter } from './http/routes/current-tenant/index.js';
 import { opsRouter, type Probe } from './http/routes/ops/index.js';
 import { studentsRouter } from './http/routes/students/index.js';
-import { currentTenantRouter } from './http/routes/tenant/index.js';
 import { tenantsRouter } from './http/routes/tenants/index.js';
 import { TENANT_IMPORT, tenantTransferRouter } from './http/routes/tenants/transfer.router.js';
 import { usersRouter } from './http/routes/users/index.js';
@@ -23,13 +22,6 @@ export interface AppDeps {
   probes?: Probe[];
   bodyLimitBytes?: number;
 }
-
-const PUBLIC_API = new Set([
-  '/api/v1/auth/login',
-  '/api/v1/auth/platform/login',
-  '/api/v1/auth/refresh',
-  '/api/v1/auth/logout',
-]);
 
 /** Builds the Hono app; no listening (tests call app.request()). */
 export function createApp(deps: AppDeps) {
@@ -59,7 +51,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', (c, next) => (isImport(c.req.path) ? importBodyLimit(c, next) : apiBodyLimit(c, next)));
   app.use('/api/*', (c, next) => (isImport(c.req.path) ? jsonOrNdjson(c, next) : jsonOnly(c, next)));
   app.use('/api/*', refuseStrayQuery);
-  app.use('/api/v1/*', async (c, next) => (PUBLIC_API.has(c.req.path) ? next() : authenticate(c, next)));
+  // Authentication and roles are per route: each route's declared access rule (http/access.ts).
 
   app.route('/', opsRouter(deps.probes ?? [], metrics.registry));
   app.route('/api/v1', authRouter());

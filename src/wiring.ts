@@ -4,7 +4,7 @@ import type { Env } from './config/env.js';
 import { loadSigningKeys } from './config/keys.js';
 import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
-import { createTransactionRunner } from './db/context.js';
+import { createTransactionRunner, type TransactionRunner } from './db/context.js';
 import { createDispatcher, type Dispatcher } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
@@ -15,6 +15,7 @@ import { createEnrollmentService } from './services/enrollments.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
+import { createTenantProfiles } from './services/tenant-profiles.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
 import { createTenantUsageService } from './services/tenant-usage.js';
 import { createTenantService } from './services/tenants.js';
@@ -24,6 +25,8 @@ import { createUserService } from './services/users.js';
 export interface Wired {
   services: AppServices;
   dispatcher: Dispatcher;
+  /** Both planes' runners, for the server's own work and for tests; never handed to a request. */
+  runner: TransactionRunner;
 }
 
 /** Builds every service once, from plain factories (no container, no module singletons). */
@@ -42,10 +45,13 @@ export async function wireServices(
   logger: Logger,
   shared: { redis?: Redis } = {},
 ): Promise<Wired> {
-  const db = createTransactionRunner(
+  const runner = createTransactionRunner(
     { pool: clients.pool, clients: clients.pinned },
     { statementTimeoutMs: clients.statementTimeoutMs },
   );
+  // Each plane's runner on its own, so a service holds only the plane it works on.
+  const tenantDb = { tenant: runner.tenant };
+  const platformDb = { platform: runner.platform };
   const keys = await loadSigningKeys({ privateKey: env.JWT_PRIVATE_KEY, keyId: env.JWT_KEY_ID, dataDir: env.DATA_DIR });
   const tokens = createTokenService({
     keys,
@@ -54,18 +60,29 @@ export async function wireServices(
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   });
   const dispatcher = createDispatcher({
-    db,
+    db: platformDb,
     subscribers: defaultSubscribers,
     pollMs: env.OUTBOX_POLL_MS,
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
+  const tenantProfiles = createTenantProfiles({ tenantDb });
   const services: AppServices = {
-    db,
+    tenantDb,
+    tenantProfiles,
     tokens,
-    auth: createAuthService({ db, tokens, refresh: createRefreshTokens({ db }) }),
-    tenants: createTenantService({ db, onEvents: () => dispatcher.kick() }),
-    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients) }),
-    usage: createTenantUsageService({ db }),
+    auth: createAuthService({
+      tenantDb,
+      platformDb,
+      tokens,
+      refresh: createRefreshTokens({ tenantDb, platformDb }),
+    }),
+    tenants: createTenantService({
+      db: platformDb,
+      onEvents: () => dispatcher.kick(),
+      onTenantChanged: (id) => tenantProfiles.invalidate(id),
+    }),
+    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
+    usage: createTenantUsageService({ db: platformDb }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
     courses: createCourseService(),
@@ -73,5 +90,5 @@ export async function wireServices(
     users: createUserService(),
     rateLimit: createRateLimitService({ redis: shared.redis }),
   };
-  return { services, dispatcher };
+  return { services, dispatcher, runner };
 }

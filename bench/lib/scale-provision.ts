@@ -18,7 +18,7 @@ export function instrumentRunner(inner: TransactionRunner, sink: { txMs: number[
       const ops: string[] = [];
       const t0 = performance.now();
       try {
-        return await inner.platform(adminId, (tx) => fn(recording(tx, ops)));
+        return await inner.platform(adminId, (scope) => fn({ ...scope, tx: recording(scope.tx, ops) }));
       } finally {
         sink.txMs.push(performance.now() - t0);
         sink.ops.push(ops);

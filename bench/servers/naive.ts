@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { effectiveLimits } from '../../src/domain/tenant/tenant.js';
+import { effectiveLimits } from '../../src/domain/tenant/plans.js';
 import { PrismaClient } from '../../src/generated/prisma/client.js';
 import {
   assertWriter,

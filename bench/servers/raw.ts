@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { effectiveLimits } from '../../src/domain/tenant/tenant.js';
+import { effectiveLimits } from '../../src/domain/tenant/plans.js';
 import {
   assertWriter,
   config,

@@ -1,82 +1,47 @@
 import type pg from 'pg';
-import { DomainError, Errors } from '../domain/errors.js';
 import type { Prisma } from './client.js';
+import { translateDbError } from './errors.js';
 import type { PinnedClients } from './pinned-clients.js';
 
-/** The transaction client a request's services and repositories work on. */
+/** The transaction client a request's repositories work on. */
 export type Tx = Prisma.TransactionClient;
 
-export interface TenantScope {
+/** Who a tenant transaction is for: the database refuses unknown or suspended tenants and unknown users. */
+export interface TenantContext {
   tenantId: string;
   userId: string | null;
 }
 
-const TENANT_REFUSALS: Record<string, () => DomainError> = {
-  TN404: () => Errors.unauthorized('the token no longer names an active tenant user'),
-  TN401: () => Errors.unauthorized('the token no longer names an active tenant user'),
-  TN403: () => Errors.tenantSuspended(),
-  TN400: () => Errors.unauthorized(),
-};
-
-// SQLSTATE classes and driver conditions meaning "the database is unreachable or overloaded now".
-const UNAVAILABLE_STATES = /^(08|53|57P0|57014|40001|40P01)/;
-const UNAVAILABLE_CODES = new Set([
-  'P1001',
-  'P1002',
-  'P1017',
-  'P2024',
-  'P2028',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
-const UNAVAILABLE_MESSAGE =
-  /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|Transaction already closed|Unable to start a transaction|Client has encountered a connection error/i;
-
 /**
- * The database's refusals and outages as domain errors: the context function's SQLSTATEs
- * (unknown tenant or user, suspended tenant) and "unavailable" conditions (503). Anything
- * else is returned unchanged.
+ * One tenant transaction as a single value: the client, and the tenant and user its first
+ * statement set as the context. Services and repositories take this instead of a client and a
+ * tenant id side by side, so the two cannot disagree.
  */
-export function translateDbFailure(err: unknown): unknown {
-  if (err instanceof DomainError) return err;
-  const state = sqlState(err);
-  const refusal = state ? TENANT_REFUSALS[state] : undefined;
-  if (refusal) return refusal();
-  const code = (err as { code?: unknown } | null)?.code;
-  if (
-    (state && UNAVAILABLE_STATES.test(state)) ||
-    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
-    (err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message))
-  ) {
-    return Errors.unavailable('the database is temporarily unavailable');
-  }
-  return err;
+export interface TenantScope {
+  readonly tx: Tx;
+  readonly tenantId: string;
+  readonly userId: string | null;
 }
 
-/** Finds a PostgreSQL SQLSTATE anywhere in an error raised through Prisma's driver adapter. */
-export function sqlState(err: unknown, depth = 0): string | undefined {
-  if (!err || typeof err !== 'object' || depth > 6) return undefined;
-  const e = err as Record<string, unknown>;
-  for (const key of ['originalCode', 'code']) {
-    const v = e[key];
-    // Prisma's own codes (P1xxx, P2xxx ...) have the same shape as SQLSTATEs; skip them.
-    if (typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P[1-9]\d{3}$/.test(v)) return v;
-  }
-  for (const key of ['cause', 'meta', 'driverAdapterError']) {
-    const found = sqlState(e[key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
+/** One platform-plane transaction: cross-tenant by the platform role's own policies. */
+export interface PlatformScope {
+  readonly tx: Tx;
+  /** The acting platform admin (null for the server's own work: slug lookups, the outbox). */
+  readonly adminId: string | null;
 }
 
-export interface TransactionRunner {
+/** Opens tenant transactions; what tenant services and the request middleware are given. */
+export interface TenantRunner {
   /** Runs fn in a transaction whose first statement sets the tenant context (SET LOCAL). */
-  tenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Runs fn in a transaction switched to the platform role (SET LOCAL ROLE). */
-  platform<T>(adminId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tenant<T>(context: TenantContext, fn: (scope: TenantScope) => Promise<T>): Promise<T>;
 }
+
+/** Opens platform-plane transactions; only platform services and the outbox hold one. */
+export interface PlatformRunner {
+  platform<T>(adminId: string | null, fn: (scope: PlatformScope) => Promise<T>): Promise<T>;
+}
+
+export interface TransactionRunner extends TenantRunner, PlatformRunner {}
 
 export interface RunnerOptions {
   /** How each transaction begins; REPEATABLE READ gives long readers (exports) one snapshot. */
@@ -118,7 +83,7 @@ export function createTransactionRunner(
     try {
       connection = await deps.pool.connect();
     } catch (err) {
-      throw translateDbFailure(err);
+      throw translateDbError(err);
     }
     let broken: unknown;
     // A checked-out connection's errors (server shutdown, network) surface through its
@@ -141,7 +106,7 @@ export function createTransactionRunner(
       await connection.query('ROLLBACK').catch((rollbackErr: unknown) => {
         broken = rollbackErr;
       });
-      throw translateDbFailure(err);
+      throw translateDbError(err);
     } finally {
       connection.off('error', onConnectionError);
       connection.release(broken instanceof Error ? broken : undefined);
@@ -149,7 +114,10 @@ export function createTransactionRunner(
   }
 
   return {
-    tenant: (scope, fn) => run(CONTEXT_SQL.tenant, [scope.tenantId, scope.userId], fn),
-    platform: (adminId, fn) => run(CONTEXT_SQL.platform, [adminId], fn),
+    tenant: (context, fn) =>
+      run(CONTEXT_SQL.tenant, [context.tenantId, context.userId], (tx) =>
+        fn({ tx, tenantId: context.tenantId, userId: context.userId }),
+      ),
+    platform: (adminId, fn) => run(CONTEXT_SQL.platform, [adminId], (tx) => fn({ tx, adminId })),
   };
 }

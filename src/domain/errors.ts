@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'tenant_mismatch'
   | 'quota_exceeded'
   | 'rate_limited'
+  | 'invalid_transition'
+  | 'feature_disabled'
   | 'unauthorized'
   | 'forbidden'
   | 'payload_too_large'
@@ -44,5 +46,7 @@ export const Errors = {
   tenantSlugTaken: (slug: string) => new DomainError('conflict', `tenant slug '${slug}' is already taken`),
   rateLimited: (retryAfterSeconds: number) =>
     new DomainError('rate_limited', `request limit of this tenant's plan reached; retry in ${retryAfterSeconds} s`),
+  invalidTransition: (action: string, current: string) =>
+    new DomainError('invalid_transition', `cannot ${action} a tenant that is ${current}`),
   unavailable: (message = 'the service is temporarily unavailable') => new DomainError('service_unavailable', message),
 } as const;

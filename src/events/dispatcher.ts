@@ -1,15 +1,20 @@
-import type { TransactionRunner, Tx } from '../db/context.js';
+import type { PlatformRunner, PlatformScope } from '../db/context.js';
 import { eventRepository } from '../db/repositories/events.js';
+import { type DomainEventPayloads, type EventType, isEventType } from '../domain/events.js';
 
-export interface OutboxEvent {
+/** An event as delivered from the outbox: its payload typed by its type. */
+export interface OutboxEvent<K extends EventType = EventType> {
   id: string;
   tenantId: string;
-  type: string;
-  payload: unknown;
+  type: K;
+  payload: DomainEventPayloads[K];
 }
 
 /** A subscriber runs inside the dispatch transaction; it must be idempotent (at-least-once). */
-export type Subscriber = (tx: Tx, event: OutboxEvent) => Promise<void>;
+export type Subscriber<K extends EventType> = (scope: PlatformScope, event: OutboxEvent<K>) => Promise<void>;
+
+/** Subscribers by event type: each list is typed by its key, so no subscriber casts its payload. */
+export type Subscribers = { [K in EventType]?: Subscriber<K>[] };
 
 export interface Dispatcher {
   /** Delivers every pending event now; resolves with how many were delivered. */
@@ -23,25 +28,33 @@ export interface Dispatcher {
 const BATCH = 50;
 
 export function createDispatcher(deps: {
-  db: TransactionRunner;
-  subscribers: Record<string, Subscriber[]>;
+  db: PlatformRunner;
+  subscribers: Subscribers;
   pollMs: number;
   onError?: (err: unknown, event?: OutboxEvent) => void;
 }): Dispatcher {
+  /** Runs the event's subscribers; an event type this version does not know has none. */
+  async function deliver<K extends EventType>(scope: PlatformScope, event: OutboxEvent<K>): Promise<void> {
+    if (!isEventType(event.type)) return;
+    const subscribers = (deps.subscribers[event.type] ?? []) as Subscriber<K>[];
+    for (const subscriber of subscribers) await subscriber(scope, event);
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
 
   async function deliverBatch(): Promise<number> {
-    return deps.db.platform(null, async (tx) => {
+    return deps.db.platform(null, async (scope) => {
+      const { tx } = scope;
       const events = eventRepository(tx);
       const pending = await events.claimPending(BATCH);
       for (const row of pending) {
-        const event: OutboxEvent = { id: row.id, tenantId: row.tenant_id, type: row.type, payload: row.payload };
+        const event = { id: row.id, tenantId: row.tenant_id, type: row.type, payload: row.payload } as OutboxEvent;
         try {
           // A savepoint per event: one failing subscriber does not undo the others' work.
           await tx.$executeRaw`SAVEPOINT outbox_event`;
-          for (const sub of deps.subscribers[event.type] ?? []) await sub(tx, event);
+          await deliver(scope, event);
           await tx.$executeRaw`RELEASE SAVEPOINT outbox_event`;
           await events.markDispatched(event.tenantId, event.id);
         } catch (err) {

@@ -1,17 +1,18 @@
-import { auditRepository } from '../db/repositories/events.js';
-import type { Subscriber } from './dispatcher.js';
+import { platformAuditRepository } from '../db/repositories/events.js';
+import type { Subscribers } from './dispatcher.js';
 
-/** TenantCreated → the tenant's first audit entry (keyed by the event id, so idempotent). */
-export const recordTenantCreated: Subscriber = async (tx, event) => {
-  const payload = event.payload as { adminUserId?: string; slug?: string; plan?: string };
-  await auditRepository(tx, event.tenantId).record({
-    id: event.id,
-    action: 'tenant.created',
-    actorId: null,
-    data: { slug: payload.slug ?? null, plan: payload.plan ?? null, adminUserId: payload.adminUserId ?? null },
-  });
-};
-
-export const defaultSubscribers: Record<string, Subscriber[]> = {
-  TenantCreated: [recordTenantCreated],
+/** Every subscriber is idempotent: delivery is at least once, so each write is keyed by the event id. */
+export const defaultSubscribers: Subscribers = {
+  /** TenantCreated → the tenant's first audit entry. */
+  TenantCreated: [
+    async (scope, event) => {
+      const { slug, plan, adminUserId } = event.payload;
+      await platformAuditRepository(scope).record(event.tenantId, {
+        id: event.id,
+        action: 'tenant.created',
+        actorId: null,
+        data: { slug, plan, adminUserId },
+      });
+    },
+  ],
 };

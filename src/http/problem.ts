@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorCode, type FieldIssue } from '../domain/errors.js';
-import { classifyFailure } from '../services/failures.js';
 import type { AppEnv } from './types.js';
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -17,6 +16,8 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  invalid_transition: 409,
+  feature_disabled: 403,
   internal_error: 500,
   service_unavailable: 503,
 };
@@ -33,13 +34,15 @@ const TITLES: Record<ErrorCode, string> = {
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
+  invalid_transition: 'Invalid transition',
+  feature_disabled: 'Feature disabled',
   internal_error: 'Internal server error',
   service_unavailable: 'Service unavailable',
 };
 
 /** Every error, expected or not, becomes one problem+json shape; unknown errors never leak. */
-export function toDomainError(failure: unknown): DomainError {
-  const err = classifyFailure(failure);
+export function toDomainError(err: unknown): DomainError {
+  // Database failures were translated in db/ before they left a transaction (db/errors.ts).
   if (err instanceof DomainError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new DomainError('payload_too_large', 'request body exceeds the size limit');
@@ -69,10 +72,21 @@ export function problem(c: Context<AppEnv>, err: DomainError): Response {
   return c.body(JSON.stringify(body), status);
 }
 
+/**
+ * Answers any error as a problem. Logged once, when the request ends (requestContext), with
+ * the error that decided the answer: a database failure rendered here first may still be
+ * translated on its way out of the request transaction and answered again.
+ */
 export function onError(err: Error, c: Context<AppEnv>): Response {
-  const domain = toDomainError(err);
+  return problem(c, toDomainError(err));
+}
+
+/** Logs the error behind a 5xx answer: unexpected ones with their stack, outages briefly. */
+export function logFailure(c: Context<AppEnv>): void {
+  const err = c.error;
+  if (!err || c.res.status < 500) return;
+  const code = toDomainError(err).code;
   const log = c.get('logger');
-  if (domain.code === 'internal_error') log?.error({ err }, 'unhandled error');
-  else if (domain.code === 'service_unavailable') log?.warn({ err: { message: err.message } }, 'service unavailable');
-  return problem(c, domain);
+  if (code === 'internal_error') log.error({ err }, 'unhandled error');
+  else log.warn({ err: { message: err.message } }, 'service unavailable');
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TransactionRunner, Tx } from '../db/context.js';
+import type { TenantRunner, TenantScope } from '../db/context.js';
 import type { Principal } from '../domain/roles.js';
 import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
@@ -7,16 +7,22 @@ import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
 import type { RateLimitService } from '../services/rate-limit.js';
 import type { StudentService } from '../services/students.js';
+import type { TenantProfiles } from '../services/tenant-profiles.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
 import type { TenantService } from '../services/tenants.js';
 import type { TokenService } from '../services/tokens.js';
 import type { UserService } from '../services/users.js';
 
-/** Everything createApp needs; built once by server.ts or the test harness. */
+/**
+ * Everything createApp needs; built once by server.ts or the test harness. It holds the
+ * tenant transaction runner only: the platform plane is reached through platform services,
+ * never from a tenant request's context.
+ */
 export interface AppServices {
-  /** Opens request transactions; only the context middleware uses it. */
-  db: TransactionRunner;
+  /** Opens request transactions; only the tenant middleware uses it. */
+  tenantDb: TenantRunner;
+  tenantProfiles: TenantProfiles;
   auth: AuthService;
   tokens: TokenService;
   tenants: TenantService;
@@ -32,6 +38,7 @@ export interface AppServices {
 }
 
 export type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;
+export type PlatformPrincipal = Extract<Principal, { kind: 'platform' }>;
 
 export interface AppEnv {
   Variables: {
@@ -39,11 +46,20 @@ export interface AppEnv {
     logger: Logger;
     services: AppServices;
     principal: Principal;
-    /** The request's transaction, set by the tenant or platform context middleware. */
-    tx: Tx;
+    /** The request's tenant transaction (tenant callers of routes that open one). */
+    scope?: TenantScope;
   };
 }
 
+/** A tenant route's handler: the caller is a tenant user and `scope` is the request's transaction. */
 export interface TenantEnv extends AppEnv {
-  Variables: AppEnv['Variables'] & { principal: TenantPrincipal };
+  Variables: AppEnv['Variables'] & { principal: TenantPrincipal; scope: TenantScope };
 }
+
+/** A platform route's handler: the caller is a platform admin; services open their own transactions. */
+export interface PlatformEnv extends AppEnv {
+  Variables: AppEnv['Variables'] & { principal: PlatformPrincipal };
+}
+
+/** A route open to tenant users and platform admins: `scope` is set for tenant callers only. */
+export type MaybeTenantEnv = AppEnv;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { TransactionRunner, Tx } from '../db/context.js';
-import { tenantRepository } from '../db/repositories/tenants.js';
+import type { PlatformRunner, TenantRunner, TenantScope } from '../db/context.js';
+import { ownTenantRepository, tenantRepository } from '../db/repositories/tenants.js';
 import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/roles.js';
+import { normaliseEmail } from '../domain/users.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { toTenantDto } from './tenants.js';
@@ -20,28 +21,27 @@ export interface TokenPair {
 const INVALID_LOGIN = 'invalid tenant, email or password';
 
 /** Login and identity. Unknown tenant, unknown user and wrong password fail identically. */
-export function createAuthService(deps: { db: TransactionRunner; tokens: TokenService; refresh: RefreshTokens }) {
+export function createAuthService(deps: {
+  tenantDb: TenantRunner;
+  platformDb: PlatformRunner;
+  tokens: TokenService;
+  refresh: RefreshTokens;
+}) {
   async function pair(principal: Principal, refreshToken?: string): Promise<TokenPair> {
     const { accessToken, expiresIn } = await deps.tokens.issue(principal);
     const tenantId = principal.kind === 'tenant' ? principal.tenantId : null;
-    const refresh =
-      refreshToken ??
-      (tenantId
-        ? await deps.db.tenant({ tenantId, userId: principal.userId }, (tx) =>
-            deps.refresh.issue(tx, tenantId, principal.userId),
-          )
-        : await deps.db.platform(principal.userId, (tx) => deps.refresh.issue(tx, null, principal.userId)));
+    const refresh = refreshToken ?? (await deps.refresh.issue(tenantId, principal.userId));
     return { accessToken, refreshToken: refresh, tokenType: 'Bearer', expiresIn };
   }
 
   return {
     async login(input: { tenant: string; email: string; password: string }): Promise<TokenPair> {
       // Resolving a slug is a platform lookup; the user is then read under that tenant's context.
-      const tenant = await deps.db.platform(null, (tx) => tenantRepository(tx).findBySlug(input.tenant));
+      const tenant = await deps.platformDb.platform(null, ({ tx }) => tenantRepository(tx).findBySlug(input.tenant));
       const user =
         tenant?.status === 'active'
-          ? await deps.db.tenant({ tenantId: tenant.id, userId: null }, (tx) =>
-              userRepository(tx, tenant.id).findByEmail(input.email.toLowerCase()),
+          ? await deps.tenantDb.tenant({ tenantId: tenant.id, userId: null }, (scope) =>
+              userRepository(scope).findByEmail(normaliseEmail(input.email)),
             )
           : null;
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
@@ -50,8 +50,8 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
     },
 
     async platformLogin(input: { email: string; password: string }): Promise<TokenPair> {
-      const admin = await deps.db.platform(null, (tx) =>
-        platformAdminRepository(tx).findByEmail(input.email.toLowerCase()),
+      const admin = await deps.platformDb.platform(null, ({ tx }) =>
+        platformAdminRepository(tx).findByEmail(normaliseEmail(input.email)),
       );
       const ok = await verifyPassword(admin?.passwordHash ?? (await dummyPasswordHash()), input.password);
       if (!admin || !ok) throw Errors.unauthorized('invalid email or password');
@@ -62,12 +62,12 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
     async refresh(refreshToken: string): Promise<TokenPair> {
       const { tenantId, subjectId, next } = await deps.refresh.rotate(refreshToken);
       if (!tenantId) {
-        const admin = await deps.db.platform(null, (tx) => platformAdminRepository(tx).get(subjectId));
+        const admin = await deps.platformDb.platform(null, ({ tx }) => platformAdminRepository(tx).get(subjectId));
         if (!admin) throw Errors.unauthorized('invalid refresh token');
         return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' }, next);
       }
-      const user = await deps.db
-        .tenant({ tenantId, userId: subjectId }, (tx) => userRepository(tx, tenantId).get(subjectId))
+      const user = await deps.tenantDb
+        .tenant({ tenantId, userId: subjectId }, (scope) => userRepository(scope).get(subjectId))
         .catch(() => null);
       if (!user) throw Errors.unauthorized('invalid refresh token');
       return pair({ kind: 'tenant', tenantId, userId: user.id, role: user.role }, next);
@@ -75,18 +75,10 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
 
     logout: (refreshToken: string) => deps.refresh.revoke(refreshToken),
 
-    /** The caller's profile, on the request's transaction (tenant or platform). */
-    async me(tx: Tx, principal: Principal) {
-      if (principal.kind === 'platform') {
-        const admin = await platformAdminRepository(tx).get(principal.userId);
-        if (!admin) throw Errors.unauthorized();
-        return {
-          user: { id: admin.id, email: admin.email, name: admin.name, role: 'platform_admin' as const },
-          tenant: null,
-        };
-      }
-      const user = await userRepository(tx, principal.tenantId).get(principal.userId);
-      const tenant = await tenantRepository(tx).get(principal.tenantId);
+    /** A tenant user's profile and tenant, on the request's tenant transaction. */
+    async me(scope: TenantScope) {
+      const user = scope.userId ? await userRepository(scope).get(scope.userId) : null;
+      const tenant = await ownTenantRepository(scope).get();
       if (!user || !tenant) throw Errors.unauthorized();
       return {
         user: { id: user.id, email: user.email, name: user.name, role: user.role },
@@ -94,17 +86,23 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
       };
     },
 
-    async tenantSlug(tx: Tx, tenantId: string): Promise<string | undefined> {
-      return (await tenantRepository(tx).get(tenantId))?.slug;
+    /** A platform admin's profile (no tenant). */
+    async platformMe(adminId: string) {
+      const admin = await deps.platformDb.platform(adminId, ({ tx }) => platformAdminRepository(tx).get(adminId));
+      if (!admin) throw Errors.unauthorized();
+      return {
+        user: { id: admin.id, email: admin.email, name: admin.name, role: 'platform_admin' as const },
+        tenant: null,
+      };
     },
 
     /** Makes sure the configured platform admin exists; returns a generated password when it made one. */
     async ensurePlatformAdmin(email: string, password: string | undefined): Promise<string | undefined> {
-      const existing = await deps.db.platform(null, (tx) => platformAdminRepository(tx).findByEmail(email));
+      const existing = await deps.platformDb.platform(null, ({ tx }) => platformAdminRepository(tx).findByEmail(email));
       if (existing && (!password || (await verifyPassword(existing.passwordHash, password)))) return undefined;
       const generated = password ? undefined : randomBytes(15).toString('base64url');
       const passwordHash = await hashPassword(password ?? generated!);
-      await deps.db.platform(null, (tx) =>
+      await deps.platformDb.platform(null, ({ tx }) =>
         platformAdminRepository(tx).upsert({ id: newId(), email, name: 'Platform admin', passwordHash }),
       );
       return generated;

@@ -1,6 +1,7 @@
-import type { Tx } from '../db/context.js';
+import type { TenantScope } from '../db/context.js';
 import { type CourseRow, courseRepository } from '../db/repositories/courses.js';
 import { enrollmentRepository } from '../db/repositories/enrollments.js';
+import { assertCapacityFits } from '../domain/courses.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
@@ -29,44 +30,38 @@ export const toCourseDto = (c: CourseRow): CourseDto => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-/** Course use cases. Every method runs on the caller's tenant transaction. */
+/** Course use cases. Every method runs on the caller's tenant transaction (its scope). */
 export function createCourseService() {
   return {
-    async list(tx: Tx, tenantId: string, query: PageQuery): Promise<Page<CourseDto>> {
-      const rows = await courseRepository(tx, tenantId).list({
-        limit: query.limit + 1,
-        after: decodeCursor(query.cursor),
-      });
+    async list(scope: TenantScope, query: PageQuery): Promise<Page<CourseDto>> {
+      const rows = await courseRepository(scope).list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
       return toPage(rows, query.limit, toCourseDto);
     },
 
-    async get(tx: Tx, tenantId: string, id: string): Promise<CourseDto> {
-      const row = await courseRepository(tx, tenantId).get(id);
+    async get(scope: TenantScope, id: string): Promise<CourseDto> {
+      const row = await courseRepository(scope).get(id);
       if (!row) throw Errors.notFound('course');
       return toCourseDto(row);
     },
 
-    async create(tx: Tx, tenantId: string, input: CourseInput): Promise<CourseDto> {
+    async create(scope: TenantScope, input: CourseInput): Promise<CourseDto> {
       const { code, title, capacity = null } = input;
-      return toCourseDto(await courseRepository(tx, tenantId).create(newId(), { code, title, capacity }));
+      return toCourseDto(await courseRepository(scope).create(newId(), { code, title, capacity }));
     },
 
-    async update(tx: Tx, tenantId: string, id: string, patch: Partial<CourseInput>): Promise<CourseDto> {
-      if (Object.keys(patch).length === 0) return this.get(tx, tenantId, id);
-      const repo = courseRepository(tx, tenantId);
+    async update(scope: TenantScope, id: string, patch: Partial<CourseInput>): Promise<CourseDto> {
+      if (Object.keys(patch).length === 0) return this.get(scope, id);
+      const courses = courseRepository(scope);
       if (patch.capacity !== undefined && patch.capacity !== null) {
         // Same lock as enrolling, so a capacity cut and a concurrent enrollment cannot both win.
-        if (!(await repo.lock(id))) throw Errors.notFound('course');
-        const enrolled = await enrollmentRepository(tx, tenantId).count(id);
-        if (enrolled > patch.capacity) {
-          throw Errors.conflict(`capacity ${patch.capacity} is below the ${enrolled} students already enrolled`);
-        }
+        if (!(await courses.lock(id))) throw Errors.notFound('course');
+        assertCapacityFits(patch.capacity, await enrollmentRepository(scope).count(id));
       }
-      return toCourseDto(await repo.update(id, patch));
+      return toCourseDto(await courses.update(id, patch));
     },
 
-    remove(tx: Tx, tenantId: string, id: string): Promise<void> {
-      return courseRepository(tx, tenantId).remove(id);
+    remove(scope: TenantScope, id: string): Promise<void> {
+      return courseRepository(scope).remove(id);
     },
   };
 }

@@ -1,9 +1,8 @@
-import type { Tx } from '../db/context.js';
+import type { TenantScope } from '../db/context.js';
 import { auditRepository } from '../db/repositories/events.js';
-import { tenantRepository } from '../db/repositories/tenants.js';
+import { ownTenantRepository, type SettingsWrite } from '../db/repositories/tenants.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { decodeCursor, type PageQuery, toPage } from './pagination.js';
 import { type TenantDto, toTenantDto } from './tenants.js';
 
@@ -14,8 +13,8 @@ export interface SettingsPatch {
 
 /** The caller's own tenant, on the request's tenant transaction. */
 export function createCurrentTenantService() {
-  async function get(tx: Tx, tenantId: string): Promise<TenantDto> {
-    const tenant = await tenantRepository(tx).get(tenantId);
+  async function get(scope: TenantScope): Promise<TenantDto> {
+    const tenant = await ownTenantRepository(scope).get();
     if (!tenant) throw Errors.notFound('tenant');
     return toTenantDto(tenant);
   }
@@ -23,9 +22,10 @@ export function createCurrentTenantService() {
   return {
     get,
 
-    async updateSettings(tx: Tx, tenantId: string, actorId: string, patch: SettingsPatch): Promise<TenantDto> {
-      const current = await get(tx, tenantId);
-      const data: Prisma.TenantSettingsUncheckedUpdateInput = {};
+    /** Settings change and its audit entry in the same transaction. */
+    async updateSettings(scope: TenantScope, patch: SettingsPatch): Promise<TenantDto> {
+      const current = await get(scope);
+      const data: SettingsWrite = {};
       if (patch.timezone !== undefined) data.timezone = patch.timezone;
       if (patch.branding !== undefined) {
         const merged: Record<string, string> = {};
@@ -35,21 +35,18 @@ export function createCurrentTenantService() {
         data.branding = merged;
       }
       if (Object.keys(data).length === 0) return current;
-      await tenantRepository(tx).updateSettings(tenantId, data);
-      await auditRepository(tx, tenantId).record({
+      await ownTenantRepository(scope).updateSettings(data);
+      await auditRepository(scope).record({
         id: newId(),
         action: 'tenant.settings_updated',
-        actorId,
-        data: patch as Prisma.InputJsonValue,
+        actorId: scope.userId,
+        data: { ...patch },
       });
-      return get(tx, tenantId);
+      return get(scope);
     },
 
-    async auditLog(tx: Tx, tenantId: string, query: PageQuery) {
-      const rows = await auditRepository(tx, tenantId).list({
-        limit: query.limit + 1,
-        after: decodeCursor(query.cursor),
-      });
+    async auditLog(scope: TenantScope, query: PageQuery) {
+      const rows = await auditRepository(scope).list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
       return toPage(rows, query.limit, (e) => ({
         id: e.id,
         action: e.action,

@@ -1,7 +1,8 @@
-import type { Tx } from '../db/context.js';
+import type { TenantScope } from '../db/context.js';
 import { courseRepository } from '../db/repositories/courses.js';
 import { type EnrollmentRow, enrollmentRepository } from '../db/repositories/enrollments.js';
 import { studentRepository } from '../db/repositories/students.js';
+import { assertSeatFree } from '../domain/courses.js';
 import { Errors } from '../domain/errors.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 
@@ -33,16 +34,16 @@ export const toEnrollmentDto = (e: EnrollmentRow): EnrollmentDto => ({
   },
 });
 
-async function assertCourse(tx: Tx, tenantId: string, courseId: string): Promise<void> {
-  if (!(await courseRepository(tx, tenantId).get(courseId))) throw Errors.notFound('course');
+async function assertCourse(scope: TenantScope, courseId: string): Promise<void> {
+  if (!(await courseRepository(scope).get(courseId))) throw Errors.notFound('course');
 }
 
 /** Enrollment use cases. Another tenant's course or student is "not found", never "forbidden". */
 export function createEnrollmentService() {
   return {
-    async list(tx: Tx, tenantId: string, courseId: string, query: PageQuery): Promise<Page<EnrollmentDto>> {
-      await assertCourse(tx, tenantId, courseId);
-      const rows = await enrollmentRepository(tx, tenantId).list(courseId, {
+    async list(scope: TenantScope, courseId: string, query: PageQuery): Promise<Page<EnrollmentDto>> {
+      await assertCourse(scope, courseId);
+      const rows = await enrollmentRepository(scope).list(courseId, {
         limit: query.limit + 1,
         after: decodeCursor(query.cursor),
       });
@@ -58,20 +59,18 @@ export function createEnrollmentService() {
      * Locks the course row first: concurrent enrollments into one course queue behind it,
      * so each sees the count the previous one committed and capacity is never exceeded.
      */
-    async enroll(tx: Tx, tenantId: string, courseId: string, studentId: string): Promise<EnrollmentDto> {
-      const course = await courseRepository(tx, tenantId).lock(courseId);
+    async enroll(scope: TenantScope, courseId: string, studentId: string): Promise<EnrollmentDto> {
+      const course = await courseRepository(scope).lock(courseId);
       if (!course) throw Errors.notFound('course');
-      if (!(await studentRepository(tx, tenantId).get(studentId))) throw Errors.notFound('student');
-      const enrollments = enrollmentRepository(tx, tenantId);
-      if (course.capacity !== null && (await enrollments.count(courseId)) >= course.capacity) {
-        throw Errors.conflict(`the course is full (capacity ${course.capacity})`);
-      }
+      if (!(await studentRepository(scope).get(studentId))) throw Errors.notFound('student');
+      const enrollments = enrollmentRepository(scope);
+      if (course.capacity !== null) assertSeatFree(course.capacity, await enrollments.count(courseId));
       return toEnrollmentDto(await enrollments.create(courseId, studentId));
     },
 
-    async unenroll(tx: Tx, tenantId: string, courseId: string, studentId: string): Promise<void> {
-      await assertCourse(tx, tenantId, courseId);
-      await enrollmentRepository(tx, tenantId).remove(courseId, studentId);
+    async unenroll(scope: TenantScope, courseId: string, studentId: string): Promise<void> {
+      await assertCourse(scope, courseId);
+      await enrollmentRepository(scope).remove(courseId, studentId);
     },
   };
 }

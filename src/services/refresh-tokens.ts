@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { TransactionRunner, Tx } from '../db/context.js';
+import type { PlatformRunner, TenantRunner } from '../db/context.js';
 import { platformRefreshStore, type RefreshStore, tenantRefreshStore } from '../db/repositories/refresh-tokens.js';
 import { DomainError, Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -20,9 +20,11 @@ export interface ParsedRefresh {
  * Opaque refresh tokens: `rt1.<tenant id | p>.<id>.<secret>`; only the secret's hash is
  * stored. Single use, rotated on every refresh; presenting a used one revokes its family.
  */
-export function createRefreshTokens(deps: { db: TransactionRunner }) {
-  const store = (tx: Tx, tenantId: string | null): RefreshStore =>
-    tenantId ? tenantRefreshStore(tx, tenantId) : platformRefreshStore(tx);
+export function createRefreshTokens(deps: { tenantDb: TenantRunner; platformDb: PlatformRunner }) {
+  /** The token's store, in a transaction of the token's own plane (its tenant, or the platform). */
+  interface Session {
+    store: RefreshStore;
+  }
 
   const mint = async (s: RefreshStore, tenantId: string | null, subjectId: string, familyId: string) => {
     const id = newId();
@@ -38,9 +40,11 @@ export function createRefreshTokens(deps: { db: TransactionRunner }) {
   };
 
   /** Runs in the token's own context; a suspended or deleted tenant is simply "invalid". */
-  const within = async <T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> => {
+  const within = async <T>(tenantId: string | null, fn: (session: Session) => Promise<T>): Promise<T> => {
     try {
-      return tenantId ? await deps.db.tenant({ tenantId, userId: null }, fn) : await deps.db.platform(null, fn);
+      return tenantId
+        ? await deps.tenantDb.tenant({ tenantId, userId: null }, (scope) => fn({ store: tenantRefreshStore(scope) }))
+        : await deps.platformDb.platform(null, ({ tx }) => fn({ store: platformRefreshStore(tx) }));
     } catch (err) {
       if (err instanceof DomainError && (err.code === 'tenant_suspended' || err.code === 'unauthorized')) {
         throw Errors.unauthorized('invalid refresh token');
@@ -50,15 +54,14 @@ export function createRefreshTokens(deps: { db: TransactionRunner }) {
   };
 
   return {
-    /** A new family for a fresh login, written in the caller's transaction. */
-    issue: (tx: Tx, tenantId: string | null, subjectId: string) =>
-      mint(store(tx, tenantId), tenantId, subjectId, newId()),
+    /** A new family for a fresh login, in its own transaction of the subject's plane. */
+    issue: (tenantId: string | null, subjectId: string) =>
+      within(tenantId, ({ store }) => mint(store, tenantId, subjectId, newId())),
 
     /** Consumes a refresh token and returns its subject and a rotated successor. */
     async rotate(token: string): Promise<{ tenantId: string | null; subjectId: string; next: string }> {
       const parsed = parse(token);
-      const outcome = await within(parsed.tenantId, async (tx) => {
-        const s = store(tx, parsed.tenantId);
+      const outcome = await within(parsed.tenantId, async ({ store: s }) => {
         const row = await s.get(parsed.id);
         const hash = Buffer.from(sha256(parsed.secret));
         if (!row || !timingSafeEqual(hash, Buffer.from(row.tokenHash))) return { ok: false as const };
@@ -85,8 +88,7 @@ export function createRefreshTokens(deps: { db: TransactionRunner }) {
       } catch {
         return;
       }
-      await within(parsed.tenantId, async (tx) => {
-        const s = store(tx, parsed.tenantId);
+      await within(parsed.tenantId, async ({ store: s }) => {
         const row = await s.get(parsed.id);
         if (row && timingSafeEqual(Buffer.from(sha256(parsed.secret)), Buffer.from(row.tokenHash))) {
           await s.revokeFamily(row.familyId);

@@ -1,8 +1,9 @@
-import type { Tx } from '../db/context.js';
+import type { TenantScope } from '../db/context.js';
+import { quotaRepository } from '../db/repositories/quotas.js';
 import { type StudentRow, type StudentWrite, studentRepository } from '../db/repositories/students.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { effectiveLimits } from '../domain/tenant/tenant.js';
+import { assertQuota } from '../domain/tenant/quotas.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 
 export interface StudentDto {
@@ -48,21 +49,11 @@ function toWrite<T extends Partial<StudentInput>>(input: T) {
   };
 }
 
-async function assertStudentQuota(tx: Tx, tenantId: string, adding: number): Promise<void> {
-  const usage = await studentRepository(tx, tenantId).usage();
-  const { maxStudents } = effectiveLimits(usage.plan, usage.limits);
-  if (usage.students + adding > maxStudents) throw Errors.quotaExceeded('students', maxStudents);
-}
-
-/** Student use cases. Every method runs on the caller's tenant transaction. */
+/** Student use cases. Every method runs on the caller's tenant transaction (its scope). */
 export function createStudentService() {
   return {
-    async list(
-      tx: Tx,
-      tenantId: string,
-      query: PageQuery & { q?: string; active?: boolean },
-    ): Promise<Page<StudentDto>> {
-      const rows = await studentRepository(tx, tenantId).list({
+    async list(scope: TenantScope, query: PageQuery & { q?: string; active?: boolean }): Promise<Page<StudentDto>> {
+      const rows = await studentRepository(scope).list({
         limit: query.limit + 1,
         after: decodeCursor(query.cursor),
         q: query.q,
@@ -71,32 +62,33 @@ export function createStudentService() {
       return toPage(rows, query.limit, toStudentDto);
     },
 
-    async get(tx: Tx, tenantId: string, id: string): Promise<StudentDto> {
-      const row = await studentRepository(tx, tenantId).get(id);
+    async get(scope: TenantScope, id: string): Promise<StudentDto> {
+      const row = await studentRepository(scope).get(id);
       if (!row) throw Errors.notFound('student');
       return toStudentDto(row);
     },
 
-    async create(tx: Tx, tenantId: string, input: StudentInput): Promise<StudentDto> {
-      await assertStudentQuota(tx, tenantId, 1);
-      return toStudentDto(await studentRepository(tx, tenantId).create(newId(), toWrite(input) as StudentWrite));
+    /** Checked and consumed under the tenant's quota lock, so concurrent creates cannot overshoot. */
+    async create(scope: TenantScope, input: StudentInput): Promise<StudentDto> {
+      assertQuota('students', await quotaRepository(scope).lock('students'), 1);
+      return toStudentDto(await studentRepository(scope).create(newId(), toWrite(input) as StudentWrite));
     },
 
-    async createMany(tx: Tx, tenantId: string, inputs: StudentInput[]): Promise<{ created: number; ids: string[] }> {
-      await assertStudentQuota(tx, tenantId, inputs.length);
+    /** All or nothing, and the whole batch counts against the quota under the same lock. */
+    async createMany(scope: TenantScope, inputs: StudentInput[]): Promise<{ created: number; ids: string[] }> {
+      assertQuota('students', await quotaRepository(scope).lock('students'), inputs.length);
       const rows = inputs.map((input) => ({ ...(toWrite(input) as StudentWrite), id: newId() }));
-      const created = await studentRepository(tx, tenantId).createMany(rows);
+      const created = await studentRepository(scope).createMany(rows);
       return { created, ids: rows.map((r) => r.id) };
     },
 
-    async update(tx: Tx, tenantId: string, id: string, patch: Partial<StudentInput>): Promise<StudentDto> {
-      const repo = studentRepository(tx, tenantId);
-      if (Object.keys(patch).length === 0) return this.get(tx, tenantId, id);
-      return toStudentDto(await repo.update(id, toWrite(patch)));
+    async update(scope: TenantScope, id: string, patch: Partial<StudentInput>): Promise<StudentDto> {
+      if (Object.keys(patch).length === 0) return this.get(scope, id);
+      return toStudentDto(await studentRepository(scope).update(id, toWrite(patch)));
     },
 
-    remove(tx: Tx, tenantId: string, id: string): Promise<void> {
-      return studentRepository(tx, tenantId).remove(id);
+    remove(scope: TenantScope, id: string): Promise<void> {
+      return studentRepository(scope).remove(id);
     },
   };
 }

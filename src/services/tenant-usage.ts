@@ -1,8 +1,8 @@
-import type { TransactionRunner } from '../db/context.js';
+import type { PlatformRunner } from '../db/context.js';
 import { tenantRepository } from '../db/repositories/tenants.js';
 import { USAGE_KEYS, type UsageCounts, usageRepository } from '../db/repositories/usage.js';
 import { Errors } from '../domain/errors.js';
-import { effectiveLimits, type PlanLimits } from '../domain/tenant/tenant.js';
+import { effectiveLimits, type PlanLimits } from '../domain/tenant/plans.js';
 
 export interface TenantUsage {
   tenantId: string;
@@ -25,10 +25,10 @@ export interface TenantStats {
 const none = (): UsageCounts => ({ users: 0, students: 0, courses: 0, enrollments: 0 });
 
 /** Platform-admin reporting: one tenant against its plan, and every tenant's counts. */
-export function createTenantUsageService(deps: { db: TransactionRunner }) {
+export function createTenantUsageService(deps: { db: PlatformRunner }) {
   return {
     usage(adminId: string, tenantId: string): Promise<TenantUsage> {
-      return deps.db.platform(adminId, async (tx) => {
+      return deps.db.platform(adminId, async ({ tx }) => {
         const tenant = await tenantRepository(tx).get(tenantId);
         if (!tenant) throw Errors.notFound('tenant');
         const plan = tenant.settings?.plan ?? 'free';
@@ -38,7 +38,7 @@ export function createTenantUsageService(deps: { db: TransactionRunner }) {
     },
 
     stats(adminId: string): Promise<TenantStats> {
-      return deps.db.platform(adminId, async (tx) => {
+      return deps.db.platform(adminId, async ({ tx }) => {
         const repo = usageRepository(tx);
         const tenants = await repo.tenants();
         const counts = await repo.byTenant();

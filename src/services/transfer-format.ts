@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { TRANSFER_TABLES, type TransferRows, type TransferTable } from '../db/repositories/transfer.js';
 import { TENANT_ROLES } from '../domain/roles.js';
+import { PLANS } from '../domain/tenant/plans.js';
 import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
+import { NO_PASSWORD } from '../domain/users.js';
 
 /**
  * The export format, version 1: NDJSON, a header line naming the tenant, then one line per
@@ -43,7 +45,7 @@ const stamps = { createdAt: timestamp, updatedAt: timestamp };
 const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
   tenant_settings: z.strictObject({
     tenantId: id,
-    plan: z.enum(['free', 'standard', 'enterprise']),
+    plan: z.enum(PLANS),
     timezone: text(64),
     limits: jsonObject,
     features: jsonObject,
@@ -56,7 +58,11 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
     email: text(254),
     name: text(200),
     role: z.enum(TENANT_ROLES),
-    passwordHash: text(1000),
+    // Absent from exports made without credentials: the imported user cannot log in until an
+    // admin sets a password.
+    passwordHash: text(1000)
+      .optional()
+      .transform((v) => v ?? NO_PASSWORD),
     ...stamps,
   }),
   students: z.strictObject({

@@ -1,10 +1,11 @@
-import type { Tx } from '../db/context.js';
-import { userRepository } from '../db/repositories/users.js';
+import type { TenantScope } from '../db/context.js';
+import { quotaRepository } from '../db/repositories/quotas.js';
+import { type UserRow, type UserUpdate, userRepository } from '../db/repositories/users.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { TenantRole } from '../domain/roles.js';
-import { effectiveLimits } from '../domain/tenant/tenant.js';
-import type { User } from '../generated/prisma/client.js';
+import { assertQuota } from '../domain/tenant/quotas.js';
+import { assertNotSelf, normaliseEmail } from '../domain/users.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 import { hashPassword } from './passwords.js';
 
@@ -17,7 +18,7 @@ export interface UserDto {
   updatedAt: string;
 }
 
-export const toUserDto = (u: User): UserDto => ({
+export const toUserDto = (u: UserRow): UserDto => ({
   id: u.id,
   email: u.email,
   name: u.name,
@@ -33,35 +34,27 @@ export interface UserInput {
   role: TenantRole;
 }
 
-/** Tenant users. Runs on the caller's tenant transaction; the plan's maxUsers is enforced. */
+/** Tenant users, on the caller's tenant transaction; the plan's maxUsers is enforced. */
 export function createUserService() {
   return {
-    async list(tx: Tx, tenantId: string, query: PageQuery): Promise<Page<UserDto>> {
-      const rows = await userRepository(tx, tenantId).list({
-        limit: query.limit + 1,
-        after: decodeCursor(query.cursor),
-      });
+    async list(scope: TenantScope, query: PageQuery): Promise<Page<UserDto>> {
+      const rows = await userRepository(scope).list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
       return toPage(rows, query.limit, toUserDto);
     },
 
-    async get(tx: Tx, tenantId: string, id: string): Promise<UserDto> {
-      const user = await userRepository(tx, tenantId).get(id);
+    async get(scope: TenantScope, id: string): Promise<UserDto> {
+      const user = await userRepository(scope).get(id);
       if (!user) throw Errors.notFound('user');
       return toUserDto(user);
     },
 
-    async create(tx: Tx, tenantId: string, input: UserInput): Promise<UserDto> {
-      const users = userRepository(tx, tenantId);
-      const settings = await tx.tenantSettings.findUnique({
-        where: { tenantId },
-        select: { plan: true, limits: true },
-      });
-      const { maxUsers } = effectiveLimits(settings?.plan ?? 'free', settings?.limits);
-      if ((await users.count()) >= maxUsers) throw Errors.quotaExceeded('users', maxUsers);
+    /** Hashes first, then checks and consumes the quota under the tenant's lock and inserts. */
+    async create(scope: TenantScope, input: UserInput): Promise<UserDto> {
       const passwordHash = await hashPassword(input.password);
-      const user = await users.create({
+      assertQuota('users', await quotaRepository(scope).lock('users'), 1);
+      const user = await userRepository(scope).create({
         id: newId(),
-        email: input.email.toLowerCase(),
+        email: normaliseEmail(input.email),
         name: input.name,
         role: input.role,
         passwordHash,
@@ -69,20 +62,20 @@ export function createUserService() {
       return toUserDto(user);
     },
 
-    async update(tx: Tx, tenantId: string, id: string, patch: Partial<UserInput>): Promise<UserDto> {
+    async update(scope: TenantScope, id: string, patch: Partial<UserInput>): Promise<UserDto> {
       const { password, email, ...rest } = patch;
-      const data = {
+      const data: UserUpdate = {
         ...rest,
-        ...(email !== undefined && { email: email.toLowerCase() }),
+        ...(email !== undefined && { email: normaliseEmail(email) }),
         ...(password !== undefined && { passwordHash: await hashPassword(password) }),
       };
-      if (Object.keys(data).length === 0) return this.get(tx, tenantId, id);
-      return toUserDto(await userRepository(tx, tenantId).update(id, data));
+      if (Object.keys(data).length === 0) return this.get(scope, id);
+      return toUserDto(await userRepository(scope).update(id, data));
     },
 
-    async remove(tx: Tx, tenantId: string, id: string, actorId: string): Promise<void> {
-      if (id === actorId) throw Errors.conflict('you cannot delete your own user');
-      await userRepository(tx, tenantId).remove(id);
+    async remove(scope: TenantScope, id: string): Promise<void> {
+      assertNotSelf(scope.userId, id, 'delete');
+      await userRepository(scope).remove(id);
     },
   };
 }

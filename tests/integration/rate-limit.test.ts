@@ -50,7 +50,7 @@ describe('per-tenant rate limits', () => {
       body: { studentNo: 'RL-1', firstName: 'Rate', lastName: 'Limited' },
     });
     expect(refused.status).toBe(429);
-    const count = await h.services.db.tenant({ tenantId: t.id, userId: null }, (tx) =>
+    const count = await h.runner.tenant({ tenantId: t.id, userId: null }, ({ tx }) =>
       tx.student.count({ where: { tenantId: t.id } }),
     );
     expect(count).toBe(0);

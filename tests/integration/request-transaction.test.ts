@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import type { TransactionRunner } from '../../src/db/context.js';
+import type { TenantRunner } from '../../src/db/context.js';
+import { createTenantProfiles } from '../../src/services/tenant-profiles.js';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
 
 let h: Harness;
@@ -12,18 +13,19 @@ const calls = { tenant: 0, platform: 0 };
 beforeAll(async () => {
   h = await createHarness();
   t = await h.createTenant();
-  const real = h.services.db;
-  const db: TransactionRunner = {
-    tenant: (scope, fn) => {
+  const real = h.runner;
+  const tenantDb: TenantRunner = {
+    tenant: (context, fn) => {
       calls.tenant++;
-      return real.tenant(scope, fn);
-    },
-    platform: (admin, fn) => {
-      calls.platform++;
-      return real.platform(admin, fn);
+      return real.tenant(context, fn);
     },
   };
-  counted = createApp({ services: { ...h.services, db }, logger: pino({ level: 'silent' }) });
+  // The tenant request path holds no platform runner at all: nothing to count there.
+  const tenantProfiles = createTenantProfiles({ tenantDb });
+  counted = createApp({ services: { ...h.services, tenantDb, tenantProfiles }, logger: pino({ level: 'silent' }) });
+  // The first request of a tenant also reads its profile (slug, limits) once; later ones use the cache.
+  const warm = await counted.request('/api/v1/tenant', { headers: { authorization: `Bearer ${t.token}` } });
+  expect(warm.status).toBe(200);
 });
 afterAll(() => h.close());
 

@@ -58,7 +58,7 @@ describe('no tenant context', () => {
 describe('the context inside a request transaction', () => {
   it('when the runner opens tenant transactions, then each reads exactly its own tenant and user, even interleaved', async () => {
     const read = (t: TestTenant) =>
-      h.services.db.tenant({ tenantId: t.id, userId: t.adminId }, async (tx) => {
+      h.runner.tenant({ tenantId: t.id, userId: t.adminId }, async ({ tx }) => {
         await tx.$executeRaw`SELECT pg_sleep(0.01)`;
         return tx.$queryRaw<{ tenant: string; user: string }[]>`
           SELECT current_setting('app.current_tenant_id', true) AS tenant, current_setting('app.current_user_id', true) AS user`;

@@ -22,7 +22,7 @@ async function fixture(): Promise<Fixture> {
   const tenant = await h.createTenant();
   const studentId = await createStudentViaApi(h, tenant, 'S-1');
   const courseId = newId();
-  await h.services.db.tenant({ tenantId: tenant.id, userId: null }, (tx) =>
+  await h.runner.tenant({ tenantId: tenant.id, userId: null }, ({ tx }) =>
     tx.course.create({ data: { tenantId: tenant.id, id: courseId, code: 'C-1', title: 'Course' } }),
   );
   return { tenant, studentId, courseId };

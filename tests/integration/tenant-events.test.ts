@@ -56,7 +56,7 @@ describe('atomic tenant creation', () => {
   for (const when of ['before', 'after'] as const) {
     it(`when the event write fails ${when} writing, then creation rejects and no tenant, settings, user or event remain`, async () => {
       const outbox = failingOutbox(when);
-      const service = createTenantService({ db: h.services.db, outbox });
+      const service = createTenantService({ db: h.runner, outbox });
       const slug = randomSlug();
       await expect(service.create(h.platformAdminId, input(slug))).rejects.toThrow(/injected outbox failure/);
       const tenantId = outbox.seen[0]?.tenantId;
@@ -70,7 +70,7 @@ describe('atomic tenant creation', () => {
 
   it('when creation fails behind the HTTP API, then a generic 500 that leaks nothing, and nothing remains', async () => {
     const outbox = failingOutbox('after');
-    const tenants = createTenantService({ db: h.services.db, outbox });
+    const tenants = createTenantService({ db: h.runner, outbox });
     const app = createApp({ services: { ...h.services, tenants }, logger: pino({ level: 'silent' }) });
     const slug = randomSlug();
     const res = await app.request('/api/v1/tenants', {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { addUser, createStudent, expectProblem, readJson } from '../support/http-fixtures.js';
-import { exportText, importText, linesOf, populatedTenant } from '../support/transfer-fixtures.js';
+import { exportText, importText, linesOf, populatedTenant, withoutExportAudits } from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,9 +10,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('tenant export and import', () => {
-  it('when a tenant is exported, deleted and imported, then a second export is byte-identical and its users log in again', async () => {
+  it('when a tenant is exported with credentials, deleted and imported, then a second export is byte-identical and its users log in again', async () => {
     const { tenant, staff, student } = await populatedTenant(h);
-    const before = await exportText(h, tenant);
+    const before = await exportText(h, tenant, { credentials: true });
 
     const lines = linesOf(before);
     expect(lines[0]).toMatchObject({
@@ -44,7 +44,7 @@ describe('tenant export and import', () => {
     expect(body.counts.domain_events).toBeGreaterThanOrEqual(1);
     expect(body.counts.audit_log).toBeGreaterThanOrEqual(1);
 
-    expect(await exportText(h, tenant)).toBe(before);
+    expect(await exportText(h, tenant, { credentials: true })).toBe(before);
 
     for (const who of [
       { email: tenant.adminEmail, password: tenant.adminPassword },
@@ -87,9 +87,65 @@ describe('tenant export and import', () => {
     expect(linesOf(text).filter((l) => l.table === 'students')).toHaveLength(1501);
   });
 
-  it('when the tenant’s own admin exports, then it gets the same rows as the platform admin', async () => {
+  it('when the tenant’s own admin exports, then it gets the same rows as the platform admin, and the export is audited', async () => {
     const { tenant } = await populatedTenant(h);
-    expect(await exportText(h, tenant, tenant.token)).toBe(await exportText(h, tenant));
+    const own = await exportText(h, tenant, { token: tenant.token });
+    const platform = await exportText(h, tenant);
+    expect(withoutExportAudits(own)).toBe(withoutExportAudits(platform));
+    const audit = linesOf(platform).filter((l) => l.table === 'audit_log' && l.row?.action === 'tenant.exported');
+    expect(audit.map((l) => l.row)).toEqual([
+      expect.objectContaining({ actorId: tenant.adminId, data: { credentials: false } }),
+    ]);
+  });
+
+  it('when exported without the credentials option, by a tenant admin or a platform admin, then no password hash is in it; imported, its users cannot log in until a password is set', async () => {
+    const { tenant, staff } = await populatedTenant(h);
+    const own = await exportText(h, tenant, { token: tenant.token });
+    const platform = await exportText(h, tenant);
+    for (const text of [own, platform]) {
+      expect(text).not.toMatch(/passwordHash|\$argon2/);
+      expect(linesOf(text).filter((l) => l.table === 'users')).toHaveLength(2);
+    }
+    await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
+    expect((await importText(h, platform)).status).toBe(201);
+    const login = (password: string) =>
+      h.request('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });
+    await expectProblem(await login(staff.password), 401, 'unauthorized');
+    const reset = await h.request('PATCH', `/api/v1/users/${staff.id}`, {
+      token: tenant.token,
+      body: { password: 'a-brand-new-password' },
+    });
+    expect(reset.status).toBe(200);
+    expect((await login('a-brand-new-password')).status).toBe(200);
+  });
+
+  it('when a tenant admin asks for credentials, then 403 and nothing is exported', async () => {
+    const tenant = await h.createTenant();
+    const res = await h.request('GET', `/api/v1/tenants/${tenant.id}/export?includeCredentials=true`, {
+      token: tenant.token,
+    });
+    await expectProblem(res, 403, 'forbidden');
+  });
+
+  it('when an export names another tenant in X-Tenant-Id, then 403 tenant_mismatch; over the rate limit, then 429', async () => {
+    const tenant = await h.createTenant();
+    const other = await h.createTenant();
+    const mismatch = await h.request('GET', `/api/v1/tenants/${tenant.id}/export`, {
+      token: tenant.token,
+      headers: { 'x-tenant-id': other.id },
+    });
+    await expectProblem(mismatch, 403, 'tenant_mismatch');
+    const limited = await h.request('PATCH', `/api/v1/tenants/${tenant.id}`, {
+      token: h.platformToken,
+      body: { limits: { requestsPerMinute: 1 } },
+    });
+    expect(limited.status).toBe(200);
+    const first = await h.request('GET', `/api/v1/tenants/${tenant.id}/export`, { token: tenant.token });
+    expect(first.status).toBe(200);
+    await first.text();
+    const over = await h.request('GET', `/api/v1/tenants/${tenant.id}/export`, { token: tenant.token });
+    await expectProblem(over, 429, 'rate_limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('when another tenant’s admin exports a tenant, then 404 exactly as for a tenant that does not exist', async () => {

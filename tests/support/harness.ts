@@ -3,6 +3,7 @@ import { type Logger, pino } from 'pino';
 import { inject } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { createDbClients, type DbClients } from '../../src/db/client.js';
+import type { TransactionRunner } from '../../src/db/context.js';
 import type { Principal } from '../../src/domain/roles.js';
 import type { Dispatcher } from '../../src/events/dispatcher.js';
 import type { AppServices } from '../../src/http/types.js';
@@ -23,6 +24,8 @@ export interface Harness {
   app: App;
   services: AppServices;
   dispatcher: Dispatcher;
+  /** Both planes' transaction runners, for assertions (the app's requests never get the platform one). */
+  runner: TransactionRunner;
   clients: DbClients;
   db: TestDatabase;
   platformAdminId: string;
@@ -68,7 +71,7 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
     statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
     preparedStatements: opts.preparedStatements,
   });
-  const { services, dispatcher } = await wireServices(
+  const { services, dispatcher, runner } = await wireServices(
     {
       DATA_DIR: db.dataDir,
       JWT_ISSUER: 'tenantry',
@@ -102,6 +105,7 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
     app,
     services,
     dispatcher,
+    runner,
     clients,
     db,
     platformAdminId: platformPrincipal.userId,

@@ -55,10 +55,11 @@ export async function createStudent(h: Harness, token: string, over: Record<stri
 
 /** Reads the database as the runtime role inside the tenant's own context (no HTTP involved). */
 export const asTenant = <T>(h: Harness, tenant: Pick<TestTenant, 'id'>, fn: (tx: Tx) => Promise<T>) =>
-  h.services.db.tenant({ tenantId: tenant.id, userId: null }, fn);
+  h.runner.tenant({ tenantId: tenant.id, userId: null }, ({ tx }) => fn(tx));
 
 /** Reads the database through the platform role (cross-tenant, as the platform admin would). */
-export const asPlatform = <T>(h: Harness, fn: (tx: Tx) => Promise<T>) => h.services.db.platform(h.platformAdminId, fn);
+export const asPlatform = <T>(h: Harness, fn: (tx: Tx) => Promise<T>) =>
+  h.runner.platform(h.platformAdminId, ({ tx }) => fn(tx));
 
 /** Retries an assertion until it holds (outbox work may be another process's, and the suite shares one outbox). */
 export async function eventually(assertion: () => Promise<void>, timeoutMs = 15_000): Promise<void> {

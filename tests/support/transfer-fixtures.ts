@@ -35,8 +35,16 @@ export async function populatedTenant(h: Harness, opts: { students?: number } = 
   return { tenant, staff, student: first, course };
 }
 
-export async function exportText(h: Harness, tenant: Pick<TestTenant, 'id'>, token = h.platformToken) {
-  const res = await h.request('GET', `/api/v1/tenants/${tenant.id}/export`, { token });
+/** An export over HTTP: as the platform admin by default; `credentials` asks for password hashes. */
+export async function exportText(
+  h: Harness,
+  tenant: Pick<TestTenant, 'id'>,
+  opts: { token?: string; credentials?: boolean } = {},
+) {
+  const query = opts.credentials ? '?includeCredentials=true' : '';
+  const res = await h.request('GET', `/api/v1/tenants/${tenant.id}/export${query}`, {
+    token: opts.token ?? h.platformToken,
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
   return res.text();
@@ -50,3 +58,13 @@ export const linesOf = (text: string) =>
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as { type?: string; table?: string; row?: Record<string, unknown> });
+
+/**
+ * An export without the audit entries that record exports: every export is audited (after its
+ * snapshot), so two exports of the same live tenant differ by the first one's entry.
+ */
+export const withoutExportAudits = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !(l.includes('"table":"audit_log"') && l.includes('"action":"tenant.exported"')))
+    .join('\n');

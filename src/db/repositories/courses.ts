@@ -1,5 +1,5 @@
 import type { Course, Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { TenantScope } from '../context.js';
 import { guard } from '../errors.js';
 
 export type CourseRow = Course;
@@ -9,10 +9,10 @@ export type CourseWrite = Pick<Prisma.CourseUncheckedCreateInput, 'code' | 'titl
 const CONFLICT = 'a course with this code already exists';
 
 /**
- * Courses of one tenant. Every query names tenant_id explicitly as well as relying on RLS:
- * defence in depth on one node, and single-shard routing on Citus.
+ * Courses of the scope's tenant. Every query names tenant_id explicitly as well as relying on
+ * RLS: defence in depth on one node, and single-shard routing on Citus.
  */
-export function courseRepository(tx: Tx, tenantId: string) {
+export function courseRepository({ tx, tenantId }: TenantScope) {
   return {
     list(query: { limit: number; after?: string }): Promise<CourseRow[]> {
       const where: Prisma.CourseWhereInput = { tenantId };

@@ -1,11 +1,11 @@
 import type { Enrollment, Student } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { TenantScope } from '../context.js';
 import { guard } from '../errors.js';
 
 export type EnrollmentRow = Enrollment & { student: Student };
 
-/** Enrollments of one tenant; tenant_id is named in every query as well as enforced by RLS. */
-export function enrollmentRepository(tx: Tx, tenantId: string) {
+/** Enrollments of the scope's tenant; tenant_id is named in every query as well as enforced by RLS. */
+export function enrollmentRepository({ tx, tenantId }: TenantScope) {
   return {
     list(courseId: string, query: { limit: number; after?: string }): Promise<EnrollmentRow[]> {
       return tx.enrollment.findMany({

@@ -1,23 +1,27 @@
-import type { DomainEvent } from '../../domain/events.js';
+import type { AnyDomainEvent } from '../../domain/events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { PlatformScope, TenantScope, Tx } from '../context.js';
+
+export type EventRow = Prisma.DomainEventGetPayload<object>;
+export type AuditRow = Prisma.AuditEntryGetPayload<object>;
+export type JsonValue = Prisma.InputJsonValue;
 
 /** The transactional outbox: events are written in the transaction that made them true. */
 export function eventRepository(tx: Tx) {
   return {
-    async append(events: DomainEvent[]): Promise<void> {
+    async append(events: AnyDomainEvent[]): Promise<void> {
       if (events.length === 0) return;
       await tx.domainEvent.createMany({
         data: events.map((e) => ({
           tenantId: e.tenantId,
           id: e.id,
           type: e.type,
-          payload: e.payload as Prisma.InputJsonValue,
+          payload: e.payload as unknown as Prisma.InputJsonValue,
           occurredAt: e.occurredAt,
         })),
       });
     },
-    list(query: { limit: number; after?: string; type?: string; tenantId?: string }) {
+    list(query: { limit: number; after?: string; type?: string; tenantId?: string }): Promise<EventRow[]> {
       const where: Prisma.DomainEventWhereInput = {};
       if (query.after) where.id = { gt: query.after };
       if (query.type) where.type = query.type;
@@ -40,21 +44,34 @@ export function eventRepository(tx: Tx) {
   };
 }
 
-export function auditRepository(tx: Tx, tenantId: string) {
+export interface AuditRecord {
+  id: string;
+  action: string;
+  actorId?: string | null;
+  data?: JsonValue;
+}
+
+async function recordAudit(tx: Tx, tenantId: string, entry: AuditRecord): Promise<void> {
+  // Idempotent on id, so at-least-once delivery writes one entry.
+  await tx.auditEntry.createMany({
+    data: [{ tenantId, id: entry.id, action: entry.action, actorId: entry.actorId ?? null, data: entry.data ?? {} }],
+    skipDuplicates: true,
+  });
+}
+
+/** The tenant's own audit log (append-only for every role the server logs in as). */
+export function auditRepository({ tx, tenantId }: TenantScope) {
   return {
-    /** Idempotent on id, so at-least-once delivery writes one entry. */
-    async record(entry: { id: string; action: string; actorId?: string | null; data?: Prisma.InputJsonValue }) {
-      await tx.auditEntry.createMany({
-        data: [
-          { tenantId, id: entry.id, action: entry.action, actorId: entry.actorId ?? null, data: entry.data ?? {} },
-        ],
-        skipDuplicates: true,
-      });
-    },
-    list(query: { limit: number; after?: string }) {
+    record: (entry: AuditRecord) => recordAudit(tx, tenantId, entry),
+    list(query: { limit: number; after?: string }): Promise<AuditRow[]> {
       const where: Prisma.AuditEntryWhereInput = { tenantId };
       if (query.after) where.id = { gt: query.after };
       return tx.auditEntry.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
     },
   };
+}
+
+/** Audit entries the platform plane writes into a tenant's log (outbox subscribers, platform actions). */
+export function platformAuditRepository({ tx }: PlatformScope) {
+  return { record: (tenantId: string, entry: AuditRecord) => recordAudit(tx, tenantId, entry) };
 }

@@ -1,4 +1,4 @@
-import type { Tx } from '../context.js';
+import type { TenantScope, Tx } from '../context.js';
 
 export interface RefreshRecord {
   id: string;
@@ -19,7 +19,7 @@ export interface RefreshStore {
 }
 
 /** Tenant users' refresh tokens, under the tenant's context. */
-export function tenantRefreshStore(tx: Tx, tenantId: string): RefreshStore {
+export function tenantRefreshStore({ tx, tenantId }: TenantScope): RefreshStore {
   return {
     async insert(r) {
       await tx.refreshToken.create({

@@ -1,5 +1,5 @@
 import type { Prisma, Student } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { TenantScope } from '../context.js';
 import { guard } from '../errors.js';
 
 export type StudentRow = Student;
@@ -16,10 +16,10 @@ export type StudentWrite = Omit<Prisma.StudentUncheckedCreateInput, 'tenantId' |
 const CONFLICT = 'a student with this studentNo or email already exists';
 
 /**
- * Students of one tenant. Every query names tenant_id explicitly as well as relying on RLS:
- * defence in depth on one node, and single-shard routing on Citus.
+ * Students of the scope's tenant. Every query names tenant_id explicitly as well as relying on
+ * RLS: defence in depth on one node, and single-shard routing on Citus.
  */
-export function studentRepository(tx: Tx, tenantId: string) {
+export function studentRepository({ tx, tenantId }: TenantScope) {
   return {
     list(query: StudentListQuery): Promise<StudentRow[]> {
       const where: Prisma.StudentWhereInput = { tenantId };
@@ -45,22 +45,6 @@ export function studentRepository(tx: Tx, tenantId: string) {
                created_at AS "createdAt", updated_at AS "updatedAt"
           FROM students WHERE tenant_id = ${tenantId}::uuid AND id = ${id}::uuid`;
       return rows[0] ?? null;
-    },
-
-    count(): Promise<number> {
-      return tx.student.count({ where: { tenantId } });
-    },
-
-    /**
-     * The plan and the current number of students in one statement: the quota check runs on
-     * every create, and as two Prisma queries it cost a round trip and ~300 µs of CPU more.
-     */
-    async usage(): Promise<{ plan: string; limits: unknown; students: number }> {
-      const rows = await tx.$queryRaw<{ plan: string; limits: unknown; students: number }[]>`
-        SELECT s.plan, s.limits,
-               (SELECT count(*) FROM students WHERE tenant_id = ${tenantId}::uuid)::int AS students
-          FROM tenant_settings s WHERE s.tenant_id = ${tenantId}::uuid`;
-      return rows[0] ?? { plan: 'free', limits: {}, students: 0 };
     },
 
     create(id: string, data: StudentWrite): Promise<StudentRow> {

@@ -1,18 +1,44 @@
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { TenantScope, Tx } from '../context.js';
 import { guard } from '../errors.js';
+import type { UserRow, UserWrite } from './users.js';
 
 const withSettings = { settings: true } as const;
 export type TenantWithSettings = Prisma.TenantGetPayload<{ include: typeof withSettings }>;
+export type TenantRow = Prisma.TenantGetPayload<object>;
+export type TenantStatusValue = TenantRow['status'];
 
-/** Platform-owned tenants table; used on the platform role, or by a tenant for its own row. */
+export interface TenantWrite {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatusValue;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export interface SettingsWrite {
+  plan?: string;
+  timezone?: string;
+  limits?: Record<string, number>;
+  features?: Record<string, boolean>;
+  branding?: Record<string, string>;
+}
+
+/** The platform-owned tenants table, on the platform plane (every tenant). */
 export function tenantRepository(tx: Tx) {
   return {
-    create(data: Prisma.TenantUncheckedCreateInput, slug: string) {
-      return guard(() => tx.tenant.create({ data }), { conflict: `tenant slug '${slug}' is already taken` });
+    create(data: TenantWrite) {
+      return guard(() => tx.tenant.create({ data }), { conflict: `tenant slug '${data.slug}' is already taken` });
     },
-    createSettings(data: Prisma.TenantSettingsUncheckedCreateInput) {
+    createSettings(data: SettingsWrite & { tenantId: string }) {
       return tx.tenantSettings.create({ data });
+    },
+    /** A new tenant's first user, written with the tenant in the same platform transaction. */
+    createUser(tenantId: string, data: UserWrite): Promise<UserRow> {
+      return guard(() => tx.user.create({ data: { ...data, tenantId } }), {
+        conflict: 'a user with this email already exists',
+      });
     },
     get(id: string): Promise<TenantWithSettings | null> {
       return tx.tenant.findUnique({ where: { id }, include: withSettings });
@@ -20,20 +46,39 @@ export function tenantRepository(tx: Tx) {
     findBySlug(slug: string) {
       return tx.tenant.findUnique({ where: { slug } });
     },
-    list(query: { limit: number; after?: string; status?: 'active' | 'suspended' }): Promise<TenantWithSettings[]> {
+    list(query: { limit: number; after?: string; status?: TenantStatusValue }): Promise<TenantWithSettings[]> {
       const where: Prisma.TenantWhereInput = {};
       if (query.after) where.id = { gt: query.after };
       if (query.status) where.status = query.status;
       return tx.tenant.findMany({ where, orderBy: { id: 'asc' }, take: query.limit, include: withSettings });
     },
-    update(id: string, data: Prisma.TenantUncheckedUpdateInput) {
+    update(id: string, data: { name?: string; status?: TenantStatusValue; updatedAt?: Date }) {
       return guard(() => tx.tenant.update({ where: { id }, data, include: withSettings }), { notFound: 'tenant' });
     },
-    updateSettings(tenantId: string, data: Prisma.TenantSettingsUncheckedUpdateInput) {
+    updateSettings(tenantId: string, data: SettingsWrite) {
       return guard(() => tx.tenantSettings.update({ where: { tenantId }, data }), { notFound: 'tenant' });
     },
     async remove(id: string): Promise<void> {
       await guard(() => tx.tenant.delete({ where: { id } }), { notFound: 'tenant' });
+    },
+  };
+}
+
+/** The caller's own tenant row and settings, under its tenant context. */
+export function ownTenantRepository({ tx, tenantId }: TenantScope) {
+  return {
+    get(): Promise<TenantWithSettings | null> {
+      return tx.tenant.findUnique({ where: { id: tenantId }, include: withSettings });
+    },
+    /** Slug and plan, as the request path needs them before the request transaction. */
+    async profile(): Promise<{ slug: string; plan: string; limits: unknown } | null> {
+      const rows = await tx.$queryRaw<{ slug: string; plan: string; limits: unknown }[]>`
+        SELECT t.slug, s.plan, s.limits FROM tenants t JOIN tenant_settings s ON s.tenant_id = t.id
+         WHERE t.id = ${tenantId}::uuid AND s.tenant_id = ${tenantId}::uuid`;
+      return rows[0] ?? null;
+    },
+    updateSettings(data: SettingsWrite) {
+      return guard(() => tx.tenantSettings.update({ where: { tenantId }, data }), { notFound: 'tenant' });
     },
   };
 }

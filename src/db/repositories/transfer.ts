@@ -1,6 +1,7 @@
 import { Errors } from '../../domain/errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { sqlState, type Tx } from '../context.js';
+import type { Tx } from '../context.js';
+import { sqlState } from '../errors.js';
 
 /** Tenant tables in foreign-key order: an import inserts them in this order, an export reads them so. */
 export const TRANSFER_TABLES = [
@@ -30,13 +31,16 @@ type PageReader = (after: Row | undefined, take: number) => Promise<Row[]>;
 /**
  * Reads one tenant's rows table by table, in keyset batches ordered by primary key, so two
  * exports of the same data are identical. Every query names the tenant (defence in depth).
+ * `source` is the tenant's own scope, or the platform plane reading the tenant it names.
  */
-export function transferReader(tx: Tx, tenantId: string) {
+export function transferReader({ tx, tenantId }: { tx: Tx; tenantId: string }, opts: { credentials: boolean }) {
+  // Password hashes are read only when the caller asked for them (a platform admin's explicit option).
+  const omit = { passwordHash: !opts.credentials } as const;
   const byId = (after?: Row) => ({ tenantId, ...(after && { id: { gt: after.id as string } }) });
   const order = { id: 'asc' } as const;
   const pages: Record<TransferTable, PageReader> = {
     tenant_settings: async (after) => (after ? [] : tx.tenantSettings.findMany({ where: { tenantId } })),
-    users: (after, take) => tx.user.findMany({ where: byId(after), orderBy: order, take }),
+    users: (after, take) => tx.user.findMany({ where: byId(after), orderBy: order, take, omit }),
     students: (after, take) => tx.student.findMany({ where: byId(after), orderBy: order, take }),
     courses: (after, take) => tx.course.findMany({ where: byId(after), orderBy: order, take }),
     enrollments: (after, take) => {

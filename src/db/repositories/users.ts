@@ -1,31 +1,33 @@
-import type { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../context.js';
+import type { Prisma, User } from '../../generated/prisma/client.js';
+import type { TenantScope, Tx } from '../context.js';
 import { guard } from '../errors.js';
 
-export function userRepository(tx: Tx, tenantId: string) {
+export type UserRow = User;
+export type UserWrite = Omit<Prisma.UserUncheckedCreateInput, 'tenantId' | 'createdAt' | 'updatedAt'>;
+export type UserUpdate = Partial<Omit<UserWrite, 'id'>>;
+
+/** Users of the scope's tenant; tenant_id is named in every query as well as enforced by RLS. */
+export function userRepository({ tx, tenantId }: TenantScope) {
   return {
-    create(data: Omit<Prisma.UserUncheckedCreateInput, 'tenantId'>) {
+    create(data: UserWrite): Promise<UserRow> {
       return guard(() => tx.user.create({ data: { ...data, tenantId } }), {
         conflict: 'a user with this email already exists',
       });
     },
-    get(id: string) {
+    get(id: string): Promise<UserRow | null> {
       return tx.user.findUnique({ where: { tenantId_id: { tenantId, id } } });
     },
-    findByEmail(email: string) {
+    findByEmail(email: string): Promise<UserRow | null> {
       return tx.user.findUnique({ where: { tenantId_email: { tenantId, email } } });
     },
-    count() {
-      return tx.user.count({ where: { tenantId } });
-    },
-    list(query: { limit: number; after?: string }) {
+    list(query: { limit: number; after?: string }): Promise<UserRow[]> {
       return tx.user.findMany({
         where: { tenantId, ...(query.after && { id: { gt: query.after } }) },
         orderBy: { id: 'asc' },
         take: query.limit,
       });
     },
-    update(id: string, data: Prisma.UserUncheckedUpdateInput) {
+    update(id: string, data: UserUpdate): Promise<UserRow> {
       return guard(() => tx.user.update({ where: { tenantId_id: { tenantId, id } }, data }), {
         conflict: 'a user with this email already exists',
         notFound: 'user',

@@ -1,20 +1,7 @@
 import { type DomainEvent, domainEvent } from '../events.js';
 import { newId } from '../ids.js';
-
-export type TenantStatus = 'active' | 'suspended';
-export type Plan = 'free' | 'standard' | 'enterprise';
-
-export interface PlanLimits {
-  maxUsers: number;
-  maxStudents: number;
-  requestsPerMinute: number;
-}
-
-export const PLAN_LIMITS: Record<Plan, PlanLimits> = {
-  free: { maxUsers: 5, maxStudents: 500, requestsPerMinute: 600 },
-  standard: { maxUsers: 50, maxStudents: 10_000, requestsPerMinute: 6_000 },
-  enterprise: { maxUsers: 1_000, maxStudents: 1_000_000, requestsPerMinute: 60_000 },
-};
+import type { Plan } from './plans.js';
+import type { TenantStatus } from './status.js';
 
 export interface Tenant {
   id: string;
@@ -23,15 +10,7 @@ export interface Tenant {
   status: TenantStatus;
 }
 
-export interface TenantCreatedPayload {
-  tenantId: string;
-  slug: string;
-  name: string;
-  plan: Plan;
-  adminUserId: string;
-}
-
-export type TenantCreated = DomainEvent<'TenantCreated', TenantCreatedPayload>;
+export type TenantCreated = DomainEvent<'TenantCreated'>;
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -49,14 +28,4 @@ export function createTenant(input: { name: string; slug: string; plan: Plan; ad
     adminUserId: input.adminUserId,
   });
   return { tenant, event };
-}
-
-export function effectiveLimits(plan: string, overrides: unknown): PlanLimits {
-  const base = PLAN_LIMITS[(plan in PLAN_LIMITS ? plan : 'free') as Plan];
-  const o = (overrides && typeof overrides === 'object' ? overrides : {}) as Partial<PlanLimits>;
-  return {
-    maxUsers: typeof o.maxUsers === 'number' ? o.maxUsers : base.maxUsers,
-    maxStudents: typeof o.maxStudents === 'number' ? o.maxStudents : base.maxStudents,
-    requestsPerMinute: typeof o.requestsPerMinute === 'number' ? o.requestsPerMinute : base.requestsPerMinute,
-  };
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { Errors } from '../../domain/errors.js';
-import type { AppEnv, TenantEnv } from '../types.js';
+import { DomainError, Errors } from '../../domain/errors.js';
+import type { AppEnv } from '../types.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
@@ -20,57 +20,27 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-class Rollback extends Error {}
+function tenantOf(c: Context<AppEnv>) {
+  const principal = c.get('principal');
+  if (principal.kind !== 'tenant') throw Errors.forbidden('this route is for tenant users');
+  return principal;
+}
 
 /**
- * Runs the rest of the request inside one transaction whose first statement sets the
- * tenant context (tenant tokens) or switches to the platform role (platform tokens).
- * The transaction commits only when the handler succeeded; an error response rolls it back.
+ * Every tenant request passes here before a database connection is taken: headers naming
+ * another tenant are refused (invariant 8), then the tenant's request budget is consumed. The
+ * tenant's slug and limits come from the profile cache; a miss is read under the caller's own
+ * context, so a suspended tenant or a deleted user is refused there by the database.
  */
-function transactional(kind: 'tenant' | 'platform' | 'any') {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const principal = c.get('principal');
-    if (kind !== 'any' && principal.kind !== kind) {
-      throw Errors.forbidden(
-        kind === 'tenant' ? 'this route is for tenant users' : 'this route is for platform admins',
-      );
-    }
-    const db = c.get('services').db;
-    const run = async (tx: AppEnv['Variables']['tx']) => {
-      c.set('tx', tx);
-      await next();
-      if (c.error || c.res.status >= 400) throw new Rollback();
-    };
-    try {
-      if (principal.kind === 'tenant') {
-        await checkTenantHeaders(c, principal.tenantId);
-        await db.tenant({ tenantId: principal.tenantId, userId: principal.userId }, async (tx) => {
-          await checkTenantSlug(c, tx, principal.tenantId);
-          await applyRateLimit(c, tx, principal.tenantId);
-          await run(tx);
-        });
-      } else {
-        await db.platform(principal.userId, run);
-      }
-    } catch (err) {
-      if (!(err instanceof Rollback)) throw err;
-    }
-  });
-}
-
-async function checkTenantHeaders(c: { req: { header(n: string): string | undefined } }, tenantId: string) {
+export const tenantGate = createMiddleware<AppEnv>(async (c, next) => {
+  const { tenantId, userId } = tenantOf(c);
   const id = c.req.header('x-tenant-id');
   if (id !== undefined && id.toLowerCase() !== tenantId) throw Errors.tenantMismatch();
-}
-
-async function checkTenantSlug(c: Context<AppEnv>, tx: AppEnv['Variables']['tx'], tenantId: string) {
+  const { services } = c.var;
+  const profile = await services.tenantProfiles.get({ tenantId, userId });
   const slug = c.req.header('x-tenant-slug');
-  if (slug === undefined) return;
-  if ((await c.get('services').auth.tenantSlug(tx, tenantId)) !== slug) throw Errors.tenantMismatch();
-}
-
-async function applyRateLimit(c: Context<AppEnv>, tx: AppEnv['Variables']['tx'], tenantId: string) {
-  const decision = await c.get('services').rateLimit.consume(tx, tenantId);
+  if (slug !== undefined && slug !== profile.slug) throw Errors.tenantMismatch();
+  const decision = await services.rateLimit.consume(tenantId, profile.limits.requestsPerMinute);
   c.header('RateLimit-Limit', String(decision.limit));
   c.header('RateLimit-Remaining', String(decision.remaining));
   c.header('RateLimit-Reset', String(decision.resetSeconds));
@@ -78,21 +48,30 @@ async function applyRateLimit(c: Context<AppEnv>, tx: AppEnv['Variables']['tx'],
     c.header('Retry-After', String(decision.resetSeconds));
     throw Errors.rateLimited(decision.resetSeconds);
   }
-}
-
-export const tenantScope = transactional('tenant');
-export const platformScope = transactional('platform');
-export const anyScope = transactional('any');
-
-/** Allows only the listed tenant roles (tenant routes) after tenantScope. */
-export const requireRole = (...roles: string[]) =>
-  createMiddleware<TenantEnv>(async (c, next) => {
-    if (!roles.includes(c.get('principal').role)) throw Errors.forbidden();
-    await next();
-  });
-
-/** Platform routes whose services open their own platform-role transactions. */
-export const requirePlatform = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get('principal').kind !== 'platform') throw Errors.forbidden('this route is for platform admins');
   await next();
+});
+
+class Rollback extends Error {}
+
+/**
+ * Runs the rest of the request inside one tenant transaction whose first statement sets the
+ * tenant context; the handler gets it as `c.var.scope`. It commits only when the handler
+ * succeeded: an error response rolls it back.
+ */
+export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
+  const { tenantId, userId } = tenantOf(c);
+  try {
+    await c.var.services.tenantDb.tenant({ tenantId, userId }, async (scope) => {
+      c.set('scope', scope);
+      await next();
+      // Hono has already answered a handler's error as it was thrown. A database failure goes
+      // back out through the runner, which translates it (db/errors.ts); the translated error
+      // is then answered in its place (a 503 rather than a 500, say).
+      if (c.error && !(c.error instanceof DomainError)) throw c.error;
+      if (c.error || c.res.status >= 400) throw new Rollback();
+    });
+  } catch (err) {
+    if (err instanceof Rollback || err === c.error) return;
+    throw err;
+  }
 });

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from '../../domain/errors.js';
+import { logFailure } from '../problem.js';
 import type { AppEnv, AppServices } from '../types.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,6 +19,7 @@ export const requestContext = (logger: Logger, services: AppServices) =>
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
+    logFailure(c);
     c.header('X-Request-Id', requestId);
     c.get('logger').info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },

@@ -69,14 +69,24 @@ describe('paths naming another tenant', () => {
     ['DELETE', (id: string) => `/api/v1/tenants/${id}`],
     ['POST', (id: string) => `/api/v1/tenants/${id}/suspend`],
     ['GET', (id: string) => `/api/v1/tenants/${id}/usage`],
-    ['GET', (id: string) => `/api/v1/tenants/${id}/students`],
-    ['GET', (id: string) => `/api/v1/tenants/${id}/students/${id}`],
   ] as const;
   for (const [method, path] of forbidden) {
     it(`when A's token calls ${method} ${path('<B>')}, then 403 and B is untouched`, async () => {
       const before = await both();
       const body = method === 'PATCH' ? { name: 'Owned' } : undefined;
       await expectProblem(await srv.call(method, path(b.tenant.id), { token: a.tenant.token, body }), 403, 'forbidden');
+      expect(await both()).toEqual(before);
+    });
+  }
+
+  // No route nests tenant data under a tenant id: such paths do not exist for anyone.
+  for (const path of [
+    (id: string) => `/api/v1/tenants/${id}/students`,
+    (id: string) => `/api/v1/tenants/${id}/students/${id}`,
+  ]) {
+    it(`when A's token calls GET ${path('<B>')}, then 404 (no such route) and B is untouched`, async () => {
+      const before = await both();
+      await expectProblem(await srv.call('GET', path(b.tenant.id), { token: a.tenant.token }), 404, 'not_found');
       expect(await both()).toEqual(before);
     });
   }

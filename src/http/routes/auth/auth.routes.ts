@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { bearer, errorResponses, jsonBody, jsonResponse, nonEmpty, text } from '../../openapi.js';
+import { z } from '@hono/zod-openapi';
+import { access, defineRoute } from '../../access.js';
+import { errorResponses, jsonBody, jsonResponse, nonEmpty, text } from '../../openapi.js';
 import { Tenant } from '../tenants/tenants.schemas.js';
 
 const tags = ['Auth'];
@@ -15,7 +16,7 @@ const TokenPair = z
 
 const credentials = { email: text(254).min(1), password: text(200).min(1) };
 
-export const login = createRoute({
+export const login = defineRoute(access.public, {
   method: 'post',
   path: '/auth/login',
   tags,
@@ -23,7 +24,7 @@ export const login = createRoute({
   responses: { 200: jsonResponse(TokenPair, 'Signed in'), ...errorResponses },
 });
 
-export const platformLogin = createRoute({
+export const platformLogin = defineRoute(access.public, {
   method: 'post',
   path: '/auth/platform/login',
   tags,
@@ -33,7 +34,7 @@ export const platformLogin = createRoute({
 
 const RefreshBody = z.strictObject({ refreshToken: text(300).min(1) }).openapi('RefreshRequest');
 
-export const refresh = createRoute({
+export const refresh = defineRoute(access.public, {
   method: 'post',
   path: '/auth/refresh',
   tags,
@@ -44,7 +45,7 @@ export const refresh = createRoute({
   },
 });
 
-export const logout = createRoute({
+export const logout = defineRoute(access.public, {
   method: 'post',
   path: '/auth/logout',
   tags,
@@ -52,11 +53,10 @@ export const logout = createRoute({
   responses: { 204: { description: 'The refresh token family is revoked' }, ...errorResponses },
 });
 
-export const me = createRoute({
+export const me = defineRoute(access.tenantOrPlatform(), {
   method: 'get',
   path: '/me',
   tags,
-  security: bearer,
   responses: {
     200: jsonResponse(
       z.object({

@@ -1,11 +1,8 @@
-import { anyScope } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 import * as routes from './auth.routes.js';
 
 export function authRouter() {
-  const router = createRouter();
-  router.use('/me', anyScope);
-  return router
+  return createRouter()
     .openapi(routes.login, async (c) => c.json(await c.var.services.auth.login(c.req.valid('json')), 200))
     .openapi(routes.platformLogin, async (c) =>
       c.json(await c.var.services.auth.platformLogin(c.req.valid('json')), 200),
@@ -17,5 +14,11 @@ export function authRouter() {
       await c.var.services.auth.logout(c.req.valid('json').refreshToken);
       return c.body(null, 204);
     })
-    .openapi(routes.me, async (c) => c.json(await c.var.services.auth.me(c.var.tx, c.var.principal), 200));
+    .openapi(routes.me, async (c) => {
+      const { scope } = c.var;
+      const me = scope
+        ? await c.var.services.auth.me(scope)
+        : await c.var.services.auth.platformMe(c.var.principal.userId);
+      return c.json(me, 200);
+    });
 }

@@ -1,32 +1,29 @@
-import { createRoute } from '@hono/zod-openapi';
-import { bearer, errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
+import { access, defineRoute, WRITERS } from '../../access.js';
+import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import { CourseListQuery, Enrollment, EnrollmentCreate, EnrollmentParams } from './courses.schemas.js';
 
 const tags = ['Enrollments'];
 
-export const list = createRoute({
+export const list = defineRoute(access.tenant(), {
   method: 'get',
   path: '/courses/{id}/enrollments',
   tags,
-  security: bearer,
   request: { params: IdParam, query: CourseListQuery },
   responses: { 200: jsonResponse(page(Enrollment), 'A page of the course’s enrollments'), ...errorResponses },
 });
 
-export const create = createRoute({
+export const create = defineRoute(access.tenant(WRITERS), {
   method: 'post',
   path: '/courses/{id}/enrollments',
   tags,
-  security: bearer,
   request: { params: IdParam, body: jsonBody(EnrollmentCreate) },
   responses: { 201: jsonResponse(Enrollment, 'Enrolled (409 when full or already enrolled)'), ...errorResponses },
 });
 
-export const remove = createRoute({
+export const remove = defineRoute(access.tenant(WRITERS), {
   method: 'delete',
   path: '/courses/{id}/enrollments/{studentId}',
   tags,
-  security: bearer,
   request: { params: EnrollmentParams },
   responses: { 204: { description: 'Unenrolled' }, ...errorResponses },
 });

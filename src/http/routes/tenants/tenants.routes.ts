@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { bearer, errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
+import { z } from '@hono/zod-openapi';
+import { access, defineRoute } from '../../access.js';
+import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import {
   DomainEvent,
   EventListQuery,
@@ -15,16 +16,14 @@ const one = (method: 'get' | 'patch' | 'delete' | 'post', path: string, descript
   method,
   path,
   tags,
-  security: bearer,
   request: { params: IdParam },
   responses: { 200: jsonResponse(Tenant, description), ...errorResponses },
 });
 
-export const create = createRoute({
+export const create = defineRoute(access.platform, {
   method: 'post',
   path: '/tenants',
   tags,
-  security: bearer,
   request: { body: jsonBody(TenantCreate) },
   responses: {
     201: jsonResponse(z.object({ tenant: Tenant, admin: TenantUser }), 'Tenant, settings, admin and event created'),
@@ -32,38 +31,35 @@ export const create = createRoute({
   },
 });
 
-export const list = createRoute({
+export const list = defineRoute(access.platform, {
   method: 'get',
   path: '/tenants',
   tags,
-  security: bearer,
   request: { query: TenantListQuery },
   responses: { 200: jsonResponse(page(Tenant), 'A page of tenants'), ...errorResponses },
 });
 
-export const get = createRoute(one('get', '/tenants/{id}', 'The tenant'));
-export const suspend = createRoute(one('post', '/tenants/{id}/suspend', 'Suspended'));
-export const reactivate = createRoute(one('post', '/tenants/{id}/reactivate', 'Reactivated'));
+export const get = defineRoute(access.platform, one('get', '/tenants/{id}', 'The tenant'));
+export const suspend = defineRoute(access.platform, one('post', '/tenants/{id}/suspend', 'Suspended'));
+export const reactivate = defineRoute(access.platform, one('post', '/tenants/{id}/reactivate', 'Reactivated'));
 
-export const patch = createRoute({
+export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'Updated'),
   request: { params: IdParam, body: jsonBody(TenantPatch) },
 });
 
-export const remove = createRoute({
+export const remove = defineRoute(access.platform, {
   method: 'delete',
   path: '/tenants/{id}',
   tags,
-  security: bearer,
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted with all its data' }, ...errorResponses },
 });
 
-export const events = createRoute({
+export const events = defineRoute(access.platform, {
   method: 'get',
   path: '/events',
   tags,
-  security: bearer,
   request: { query: EventListQuery },
   responses: { 200: jsonResponse(page(DomainEvent), 'Domain events'), ...errorResponses },
 });

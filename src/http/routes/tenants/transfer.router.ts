@@ -1,5 +1,4 @@
-import { DomainError } from '../../../domain/errors.js';
-import { requirePlatform } from '../../middleware/auth.js';
+import { DomainError, Errors } from '../../../domain/errors.js';
 import { createRouter } from '../../openapi.js';
 import * as routes from './transfer.routes.js';
 
@@ -13,25 +12,24 @@ export const TENANT_IMPORT = {
 // zod-openapi types JSON and text/plain responses only; the NDJSON stream is a plain Response.
 const untyped = (res: Response) => res as never;
 
-// Platform services open their own transactions; the export admits a tenant admin too and
-// checks the principal in its service.
 export function tenantTransferRouter() {
-  const router = createRouter();
-  router.use('/admin/*', requirePlatform);
-  router.use('/tenants/:id/usage', requirePlatform);
-  router.use('/tenants/import', requirePlatform);
-
-  return router
+  return createRouter()
     .openapi(routes.usage, async (c) =>
       c.json(await c.var.services.usage.usage(c.var.principal.userId, c.req.valid('param').id), 200),
     )
     .openapi(routes.stats, async (c) => c.json(await c.var.services.usage.stats(c.var.principal.userId), 200))
     .openapi(routes.exportTenant, async (c) => {
       const { id } = c.req.valid('param');
-      const logger = c.var.logger;
-      const body = await c.var.services.transfer.export(c.var.principal, id, {
-        onError: (err) => logger.error({ err, tenantId: id }, 'tenant export aborted'),
-      });
+      const includeCredentials = c.req.valid('query').includeCredentials === 'true';
+      const { principal, logger } = c.var;
+      const opts = { onError: (err: unknown) => logger.error({ err, tenantId: id }, 'tenant export aborted') };
+      let body: ReadableStream<Uint8Array>;
+      if (principal.kind === 'platform') {
+        body = await c.var.services.transfer.exportAny(principal.userId, id, { includeCredentials }, opts);
+      } else {
+        if (includeCredentials) throw Errors.forbidden('credentials are exported for platform admins only');
+        body = await c.var.services.transfer.exportOwn(principal, id, opts);
+      }
       return untyped(
         c.body(body, 200, {
           'content-type': 'application/x-ndjson; charset=utf-8',

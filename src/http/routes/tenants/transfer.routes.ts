@@ -1,6 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
-import { bearer, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
-import { ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
+import { access, defineRoute } from '../../access.js';
+import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
+import { ExportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
 
 const tags = ['Tenants (platform admin)'];
 const ndjson = (description: string) => ({
@@ -8,38 +8,37 @@ const ndjson = (description: string) => ({
   content: { 'application/x-ndjson': { schema: NdjsonExport } },
 });
 
-export const usage = createRoute({
+export const usage = defineRoute(access.platform, {
   method: 'get',
   path: '/tenants/{id}/usage',
   tags,
-  security: bearer,
   request: { params: IdParam },
   responses: { 200: jsonResponse(TenantUsage, 'Counts against the plan limits'), ...errorResponses },
 });
 
-export const stats = createRoute({
+export const stats = defineRoute(access.platform, {
   method: 'get',
   path: '/admin/stats',
   tags,
-  security: bearer,
   responses: { 200: jsonResponse(TenantStats, 'Per-tenant counts and totals'), ...errorResponses },
 });
 
-export const exportTenant = createRoute({
+export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin'], { transaction: false }), {
   method: 'get',
   path: '/tenants/{id}/export',
   tags,
-  security: bearer,
-  description: "Platform admin, or the tenant's own tenant_admin (another tenant's id is 404).",
-  request: { params: IdParam },
+  description:
+    "Platform admin, or the tenant's own tenant_admin (another tenant's id is 404). Users' password hashes are " +
+    'included only for a platform admin who asks with `includeCredentials=true`; without them, imported users ' +
+    'cannot log in until a tenant admin sets their password.',
+  request: { params: IdParam, query: ExportQuery },
   responses: { 200: ndjson('Every row of the tenant, from one consistent snapshot'), ...errorResponses },
 });
 
-export const importTenant = createRoute({
+export const importTenant = defineRoute(access.platform, {
   method: 'post',
   path: '/tenants/import',
   tags,
-  security: bearer,
   description: 'An export as the body (up to 50 MiB); all or nothing. An existing tenant id or slug is 409.',
   request: { body: { required: true, ...ndjson('An export') } },
   responses: { 201: jsonResponse(ImportResult, 'Imported'), ...errorResponses },

@@ -36,3 +36,10 @@ export const NdjsonExport = z.string().openapi({
     '{"table":...,"row":{...}} for tenant_settings, users (with password hashes), students, courses, ' +
     'enrollments, domain_events and audit_log, each table ordered by primary key. Refresh tokens are not exported.',
 });
+
+export const ExportQuery = z.strictObject({
+  includeCredentials: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'Platform admins only: include users’ password hashes' }),
+});

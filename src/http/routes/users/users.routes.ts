@@ -1,16 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { TENANT_ROLES } from '../../../domain/roles.js';
-import {
-  bearer,
-  errorResponses,
-  IdParam,
-  jsonBody,
-  jsonResponse,
-  nonEmpty,
-  PageQuery,
-  page,
-  text,
-} from '../../openapi.js';
+import { access, defineRoute } from '../../access.js';
+import { errorResponses, IdParam, jsonBody, jsonResponse, nonEmpty, PageQuery, page, text } from '../../openapi.js';
 
 const tags = ['Users'];
 
@@ -32,38 +23,34 @@ export const User = z
   })
   .openapi('User');
 
-export const list = createRoute({
+export const list = defineRoute(access.tenant(), {
   method: 'get',
   path: '/users',
   tags,
-  security: bearer,
   request: { query: z.strictObject(PageQuery) },
   responses: { 200: jsonResponse(page(User), 'A page of users'), ...errorResponses },
 });
 
-export const create = createRoute({
+export const create = defineRoute(access.tenant(['tenant_admin']), {
   method: 'post',
   path: '/users',
   tags,
-  security: bearer,
   request: { body: jsonBody(z.strictObject(fields).openapi('UserCreate')) },
   responses: { 201: jsonResponse(User, 'Created'), ...errorResponses },
 });
 
-export const get = createRoute({
+export const get = defineRoute(access.tenant(), {
   method: 'get',
   path: '/users/{id}',
   tags,
-  security: bearer,
   request: { params: IdParam },
   responses: { 200: jsonResponse(User, 'The user'), ...errorResponses },
 });
 
-export const patch = createRoute({
+export const patch = defineRoute(access.tenant(['tenant_admin']), {
   method: 'patch',
   path: '/users/{id}',
   tags,
-  security: bearer,
   request: {
     params: IdParam,
     body: jsonBody(z.strictObject(fields).partial().openapi('UserPatch')),
@@ -71,11 +58,10 @@ export const patch = createRoute({
   responses: { 200: jsonResponse(User, 'Updated'), ...errorResponses },
 });
 
-export const remove = createRoute({
+export const remove = defineRoute(access.tenant(['tenant_admin']), {
   method: 'delete',
   path: '/users/{id}',
   tags,
-  security: bearer,
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' }, ...errorResponses },
 });

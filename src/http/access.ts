@@ -1,0 +1,126 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { every } from 'hono/combine';
+import { createMiddleware } from 'hono/factory';
+import { Errors } from '../domain/errors.js';
+import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
+import { authenticate, tenantGate, tenantTransaction } from './middleware/auth.js';
+import type { AppEnv, MaybeTenantEnv, PlatformEnv, TenantEnv } from './types.js';
+
+/**
+ * Who may call a route. Declared once, beside the route's OpenAPI definition (`defineRoute`),
+ * and the same declaration becomes the route's middleware, its OpenAPI `security` and its
+ * `x-roles` extension, which the generated role × route test reads.
+ */
+export type Access =
+  | { readonly kind: 'public' }
+  | { readonly kind: 'platform' }
+  | { readonly kind: 'tenant'; readonly roles: readonly TenantRole[] }
+  /**
+   * Tenant users with these roles, or a platform admin. With `transaction: false` the tenant
+   * caller still passes the tenant gate (headers, rate limit) but the service opens its own
+   * transactions (a streamed export).
+   */
+  | {
+      readonly kind: 'tenant-or-platform';
+      readonly roles: readonly TenantRole[];
+      readonly transaction?: boolean;
+    };
+
+export const WRITERS = ['tenant_admin', 'staff'] as const satisfies readonly TenantRole[];
+
+type TenantAccess = Extract<Access, { kind: 'tenant' }>;
+type EitherAccess = Extract<Access, { kind: 'tenant-or-platform' }>;
+
+export const access = {
+  /** No token needed (sign-in). */
+  public: { kind: 'public' } as const,
+  platform: { kind: 'platform' } as const,
+  /** Tenant users with one of these roles (every tenant role by default). */
+  tenant: (roles: readonly TenantRole[] = TENANT_ROLES): TenantAccess => ({ kind: 'tenant', roles }),
+  tenantOrPlatform: (
+    roles: readonly TenantRole[] = TENANT_ROLES,
+    opts: { transaction?: boolean } = {},
+  ): EitherAccess => ({
+    kind: 'tenant-or-platform',
+    roles,
+    ...opts,
+  }),
+};
+
+/** The roles `x-roles` lists; `anonymous` means no token is needed. */
+export function rolesOf(rule: Access): string[] {
+  switch (rule.kind) {
+    case 'public':
+      return ['anonymous'];
+    case 'platform':
+      return ['platform_admin'];
+    case 'tenant':
+      return [...rule.roles];
+    case 'tenant-or-platform':
+      return ['platform_admin', ...rule.roles];
+  }
+}
+
+const allow = (rule: Exclude<Access, { kind: 'public' }>) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal');
+    const allowed =
+      principal.kind === 'platform'
+        ? rule.kind !== 'tenant'
+        : rule.kind !== 'platform' && rule.roles.includes(principal.role);
+    if (!allowed) {
+      if (rule.kind === 'platform') throw Errors.forbidden('this route is for platform admins');
+      if (principal.kind === 'platform') throw Errors.forbidden('this route is for tenant users');
+      throw Errors.forbidden();
+    }
+    await next();
+  });
+
+const onlyForTenants = (mw: MiddlewareHandler<AppEnv>) =>
+  createMiddleware<AppEnv>((c, next) => (c.get('principal').kind === 'tenant' ? mw(c, next) : next()));
+
+type EnvOf<A extends Access> = A extends { kind: 'public' }
+  ? AppEnv
+  : A extends { kind: 'platform' }
+    ? PlatformEnv
+    : A extends { kind: 'tenant' }
+      ? TenantEnv
+      : MaybeTenantEnv;
+
+function middlewareFor(rule: Access): MiddlewareHandler<AppEnv>[] {
+  switch (rule.kind) {
+    case 'public':
+      return [];
+    case 'platform':
+      return [authenticate, allow(rule)];
+    case 'tenant':
+      return [authenticate, allow(rule), tenantGate, tenantTransaction];
+    case 'tenant-or-platform':
+      return [
+        authenticate,
+        allow(rule),
+        onlyForTenants(tenantGate),
+        ...(rule.transaction === false ? [] : [onlyForTenants(tenantTransaction)]),
+      ];
+  }
+}
+
+const BEARER = [{ bearerAuth: [] }];
+
+/**
+ * createRoute with its access rule: the only way routes are declared (a test checks that no
+ * route file calls createRoute itself), so no route can ship without one.
+ */
+export function defineRoute<A extends Access, const R extends Omit<RouteConfig, 'middleware' | 'security'>>(
+  rule: A,
+  config: R,
+) {
+  return createRoute({
+    ...config,
+    security: rule.kind === 'public' ? [] : BEARER,
+    'x-roles': rolesOf(rule),
+    // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
+    middleware: every(...middlewareFor(rule)) as unknown as MiddlewareHandler<EnvOf<A>>,
+  });
+}

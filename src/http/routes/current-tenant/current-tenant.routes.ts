@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { access, defineRoute } from '../../access.js';
+import { errorResponses, jsonBody, jsonResponse, PageQuery, page, text } from '../../openapi.js';
+import { Tenant, timezone } from '../tenants/tenants.schemas.js';
+
+const tags = ['Current tenant'];
+
+export const get = defineRoute(access.tenant(), {
+  method: 'get',
+  path: '/tenant',
+  tags,
+  responses: {
+    200: jsonResponse(Tenant, "The caller's tenant, plan, limits, features and settings"),
+    ...errorResponses,
+  },
+});
+
+export const patchSettings = defineRoute(access.tenant(['tenant_admin']), {
+  method: 'patch',
+  path: '/tenant/settings',
+  tags,
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({
+          timezone: timezone.optional(),
+          branding: z.record(text(64), text(500).nullable()).optional(),
+        })
+        .openapi('TenantSettingsPatch'),
+    ),
+  },
+  responses: { 200: jsonResponse(Tenant, 'Updated'), ...errorResponses },
+});
+
+const AuditEntry = z
+  .object({ id: z.uuid(), action: z.string(), actorId: z.uuid().nullable(), data: z.unknown(), createdAt: z.string() })
+  .openapi('AuditEntry');
+
+export const auditLog = defineRoute(access.tenant(['tenant_admin']), {
+  method: 'get',
+  path: '/audit-log',
+  tags,
+  request: { query: z.strictObject(PageQuery) },
+  responses: { 200: jsonResponse(page(AuditEntry), "This tenant's audit entries"), ...errorResponses },
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { assertCapacityFits, assertSeatFree } from '../../src/domain/courses.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { domainEvent, isEventType } from '../../src/domain/events.js';
+import { effectiveLimits, PLAN_LIMITS } from '../../src/domain/tenant/plans.js';
+import { assertQuota } from '../../src/domain/tenant/quotas.js';
+import { transition } from '../../src/domain/tenant/status.js';
+import { createTenant } from '../../src/domain/tenant/tenant.js';
+import { assertNotSelf, NO_PASSWORD, normaliseEmail } from '../../src/domain/users.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    if (err instanceof DomainError) return err.code;
+    throw err;
+  }
+};
+
+describe('plans', () => {
+  it('when a tenant has no overrides, then its limits are its plan’s', () => {
+    expect(effectiveLimits('standard', {})).toEqual(PLAN_LIMITS.standard);
+  });
+
+  it('when overrides are numbers, then they replace the plan’s; anything else is ignored', () => {
+    expect(effectiveLimits('free', { maxStudents: 3, maxUsers: '9', requestsPerMinute: null })).toEqual({
+      ...PLAN_LIMITS.free,
+      maxStudents: 3,
+    });
+  });
+
+  it('when the plan is unknown, then the free plan’s limits apply', () => {
+    expect(effectiveLimits('gold', null)).toEqual(PLAN_LIMITS.free);
+  });
+});
+
+describe('quotas', () => {
+  const usage = (used: number, limits: object = { maxStudents: 10, maxUsers: 2 }) => ({ plan: 'free', limits, used });
+
+  it('when the create stays within the limit, then it is allowed, up to the limit itself', () => {
+    expect(codeOf(() => assertQuota('students', usage(9), 1))).toBeUndefined();
+    expect(codeOf(() => assertQuota('students', usage(0), 10))).toBeUndefined();
+  });
+
+  it('when the create would pass the limit, then quota_exceeded, also for a batch that only partly fits', () => {
+    expect(codeOf(() => assertQuota('students', usage(10), 1))).toBe('quota_exceeded');
+    expect(codeOf(() => assertQuota('students', usage(5), 6))).toBe('quota_exceeded');
+    expect(codeOf(() => assertQuota('users', usage(2), 1))).toBe('quota_exceeded');
+  });
+
+  it('when a quota is refused, then the message names the resource and its limit', () => {
+    expect(() => assertQuota('users', usage(2), 1)).toThrow('plan limit reached: at most 2 users');
+  });
+});
+
+describe('tenant status transitions', () => {
+  it('when an active tenant is suspended, or a suspended one reactivated, then the status changes', () => {
+    expect(transition('active', 'suspend')).toBe('suspended');
+    expect(transition('suspended', 'reactivate')).toBe('active');
+  });
+
+  it('when the transition does not apply to the current status, then invalid_transition naming it', () => {
+    expect(codeOf(() => transition('suspended', 'suspend'))).toBe('invalid_transition');
+    expect(codeOf(() => transition('active', 'reactivate'))).toBe('invalid_transition');
+    expect(() => transition('suspended', 'suspend')).toThrow(/suspended/);
+  });
+});
+
+describe('course capacity', () => {
+  it('when a course has a free seat or no capacity, then an enrollment fits', () => {
+    expect(codeOf(() => assertSeatFree(2, 1))).toBeUndefined();
+    expect(codeOf(() => assertSeatFree(null, 10_000))).toBeUndefined();
+  });
+
+  it('when the course is full, then conflict', () => {
+    expect(codeOf(() => assertSeatFree(2, 2))).toBe('conflict');
+    expect(codeOf(() => assertSeatFree(0, 0))).toBe('conflict');
+  });
+
+  it('when a capacity is cut below the enrolled count, then conflict; to exactly the count, then fine', () => {
+    expect(codeOf(() => assertCapacityFits(1, 2))).toBe('conflict');
+    expect(codeOf(() => assertCapacityFits(2, 2))).toBeUndefined();
+    expect(codeOf(() => assertCapacityFits(null, 2))).toBeUndefined();
+  });
+});
+
+describe('users', () => {
+  it('when an email has capitals, then it is stored lower-case', () => {
+    expect(normaliseEmail('Ada.Lovelace@School.TEST')).toBe('ada.lovelace@school.test');
+  });
+
+  it('when an admin acts on their own user, then conflict; on another, then fine', () => {
+    expect(codeOf(() => assertNotSelf('u1', 'u1', 'delete'))).toBe('conflict');
+    expect(codeOf(() => assertNotSelf('u1', 'u2', 'delete'))).toBeUndefined();
+  });
+
+  it('when a user has no password, then the marker is no possible argon2 hash', () => {
+    expect(NO_PASSWORD.startsWith('$argon2')).toBe(false);
+  });
+});
+
+describe('tenant creation and events', () => {
+  it('when a tenant is created, then it is active and TenantCreated carries its id, slug, plan and admin', () => {
+    const { tenant, event } = createTenant({ name: 'School', slug: 'school', plan: 'free', adminUserId: 'admin-1' });
+    expect(tenant).toMatchObject({ slug: 'school', name: 'School', status: 'active' });
+    expect(event).toMatchObject({
+      type: 'TenantCreated',
+      tenantId: tenant.id,
+      payload: { tenantId: tenant.id, slug: 'school', name: 'School', plan: 'free', adminUserId: 'admin-1' },
+    });
+  });
+
+  it('when events are made, then each has its own id and a known type', () => {
+    const a = domainEvent('TenantCreated', 't', {
+      tenantId: 't',
+      slug: 's',
+      name: 'n',
+      plan: 'free',
+      adminUserId: 'u',
+    });
+    const b = domainEvent('TenantCreated', 't', {
+      tenantId: 't',
+      slug: 's',
+      name: 'n',
+      plan: 'free',
+      adminUserId: 'u',
+    });
+    expect(a.id).not.toBe(b.id);
+    expect(isEventType(a.type)).toBe(true);
+    expect(isEventType('TenantVanished')).toBe(false);
+  });
+});
