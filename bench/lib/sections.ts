@@ -28,6 +28,7 @@ export const OPTIONAL_SECTIONS = [
   { name: 'rls-scale', file: '../rls-scale.ts' },
   { name: 'scale-curve', file: '../scale-curve.ts' },
   { name: 'provisioning', file: '../provisioning.ts' },
+  { name: 'quota-lock', file: '../quota-lock.ts' },
 ] as const;
 
 /**

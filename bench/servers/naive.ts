@@ -67,12 +67,11 @@ app.post('/api/v1/students', async (c) => {
   const { dateOfBirth, ...input } = await readStudentInput(c);
   const { tenantId } = p;
   const row = await inTenant(tenantId, async (tx) => {
-    // The same quota check Tenantry's StudentService runs before every insert.
-    const settings = await tx.tenantSettings.findUnique({ where: { tenantId }, select: { plan: true, limits: true } });
-    const { maxStudents } = effectiveLimits(settings?.plan ?? 'free', settings?.limits);
-    if ((await tx.student.count({ where: { tenantId } })) + 1 > maxStudents) {
-      throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
-    }
+    // The same race-safe quota check Tenantry's StudentService runs before every insert.
+    const [usage] = await tx.$queryRaw<{ plan: string; limits: unknown; used: number }[]>`
+      SELECT plan, limits, used FROM app.lock_quota(${tenantId}::uuid, 'students')`;
+    const { maxStudents } = effectiveLimits(usage?.plan ?? 'free', usage?.limits ?? { maxStudents: 0 });
+    if ((usage?.used ?? 0) + 1 > maxStudents) throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
     try {
       return await tx.student.create({
         data: {

@@ -37,8 +37,7 @@ const SQL = {
   list: `SELECT ${COLUMNS} FROM students WHERE tenant_id = $1 ORDER BY id ASC LIMIT $2`,
   listAfter: `SELECT ${COLUMNS} FROM students WHERE tenant_id = $1 AND id > $3 ORDER BY id ASC LIMIT $2`,
   get: `SELECT ${COLUMNS} FROM students WHERE tenant_id = $1 AND id = $2`,
-  settings: 'SELECT plan, limits FROM tenant_settings WHERE tenant_id = $1',
-  count: 'SELECT count(*)::int AS n FROM students WHERE tenant_id = $1',
+  quota: "SELECT plan, limits, used FROM app.lock_quota($1::uuid, 'students')",
   insert: `INSERT INTO students (tenant_id, id, student_no, first_name, last_name, email, date_of_birth, active, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8, now()) RETURNING ${COLUMNS}`,
 };
@@ -118,13 +117,11 @@ app.post('/api/v1/students', async (c) => {
   assertWriter(p);
   const input = await readStudentInput(c);
   const row = await inTenant(p, async (db) => {
-    // The same quota check Tenantry's StudentService runs before every insert.
-    const [settings, count] = await Promise.all([
-      db.query<{ plan: string; limits: unknown }>(SQL.settings, [p.tenantId]),
-      db.query<{ n: number }>(SQL.count, [p.tenantId]),
-    ]);
-    const { maxStudents } = effectiveLimits(settings.rows[0]?.plan ?? 'free', settings.rows[0]?.limits);
-    if ((count.rows[0]?.n ?? 0) + 1 > maxStudents) throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
+    // The same race-safe quota check Tenantry's StudentService runs before every insert.
+    const quota = await db.query<{ plan: string; limits: unknown; used: number }>(SQL.quota, [p.tenantId]);
+    const usage = quota.rows[0] ?? { plan: 'free', limits: { maxStudents: 0 }, used: 0 };
+    const { maxStudents } = effectiveLimits(usage.plan, usage.limits);
+    if (usage.used + 1 > maxStudents) throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
     try {
       const { rows } = await db.query<StudentRow>(SQL.insert, [
         p.tenantId,
