@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { checkIsolation } from '../../src/db/self-check.js';
 import { assertIsolation } from '../../src/db/setup.js';
-import { tenantTableViolations } from '../support/catalog-invariants.js';
+import { tenantTableViolations, unindexedForeignKeys } from '../support/catalog-invariants.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // A separate database broken on purpose (never the shared one: other files run against it in
@@ -43,6 +43,12 @@ const BREAK = `
   CREATE TABLE side.rogue_elsewhere (tenant_id uuid NOT NULL, note text);
 
   ALTER TABLE students DISABLE ROW LEVEL SECURITY;
+
+  CREATE TABLE rogue_fk (tenant_id uuid NOT NULL, id uuid NOT NULL, student_id uuid NOT NULL, course_id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, student_id) REFERENCES students (tenant_id, id),
+    FOREIGN KEY (tenant_id, course_id) REFERENCES courses (tenant_id, id));
+  CREATE INDEX rogue_fk_course_first ON rogue_fk (course_id, tenant_id, id);
 `;
 
 const db = inject('db');
@@ -156,6 +162,16 @@ describe('isolation checks on a deliberately broken database', () => {
       ]),
     );
     expect(violations.filter((v) => /^public\.(users|courses|rogue_parted):/.test(v))).toEqual([]);
+  });
+});
+
+describe('foreign keys without an index', () => {
+  it('when a foreign key has no index leading with its columns, then the catalog scan names it and only it', async () => {
+    // (tenant_id, course_id) is served by an index leading (course_id, tenant_id); (tenant_id,
+    // student_id) only by the primary key's first column, which is not enough.
+    expect(await unindexedForeignKeys(runtime)).toEqual([
+      'rogue_fk: foreign key rogue_fk_tenant_id_student_id_fkey (tenant_id, student_id) has no index leading with its columns',
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   TENANT_EXPR,
   tenantTables,
   tenantTableViolations,
+  unindexedForeignKeys,
 } from '../support/catalog-invariants.js';
 
 // Every query here runs as the runtime role: what the application itself can see and do.
@@ -63,6 +64,10 @@ describe('catalog invariant (as the runtime role)', () => {
     });
     // Member only so that begin_platform can SET LOCAL ROLE; never by inheritance.
     expect(me.member_of_platform).toBe(true);
+  });
+
+  it('when every foreign key is listed, then each has an index leading with its columns', async () => {
+    expect(await unindexedForeignKeys(pool)).toEqual([]);
   });
 
   it('when ownership is listed, then the runtime role owns no relation, function, schema or type', async () => {

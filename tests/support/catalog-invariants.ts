@@ -125,3 +125,31 @@ export async function ownedByCurrentRole(client: Queryable): Promise<string[]> {
   );
   return rows.map((r) => r.what);
 }
+
+/**
+ * Foreign keys with no index whose leading columns are the key's columns (in any order):
+ * without one, a delete or key change on the referenced side scans the referencing table.
+ * One line per key, naming table and constraint.
+ */
+export async function unindexedForeignKeys(client: Queryable): Promise<string[]> {
+  const { rows } = await client.query<{ what: string }>(
+    `SELECT format('%s: foreign key %I (%s) has no index leading with its columns',
+                   con.conrelid::regclass, con.conname,
+                   (SELECT string_agg(a.attname, ', ' ORDER BY k.i)
+                      FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
+                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)) AS what
+       FROM pg_constraint con
+       JOIN pg_class c ON c.oid = con.conrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE con.contype = 'f'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND NOT EXISTS (
+              SELECT 1 FROM pg_index i
+               WHERE i.indrelid = con.conrelid AND i.indisvalid AND i.indpred IS NULL
+                 AND i.indnkeyatts >= cardinality(con.conkey)
+                 AND (SELECT array_agg(x ORDER BY x) FROM unnest((i.indkey::int2[])[0:cardinality(con.conkey) - 1]) x)
+                     = (SELECT array_agg(x ORDER BY x) FROM unnest(con.conkey) x))
+      ORDER BY 1`,
+  );
+  return rows.map((r) => r.what);
+}
