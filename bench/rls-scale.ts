@@ -109,13 +109,13 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     return report(ctx, size, db.scratch, plans, latency, tput, await serverVersion(main));
   } finally {
     await Promise.all(clients.map((c) => c.end()));
-    if (!db.scratch) await cleanup(db.adminUrl, db.runtimeUrl, db.prefix);
+    if (!db.scratch) await cleanup(db.adminUrl, db.platformUrl, db.prefix);
     await db.dispose();
   }
 }
 
 /**
- * public.students (through the platform role) and the copies get the same rows in the same
+ * public.students (through the platform login) and the copies get the same rows in the same
  * order, then freshly built copies of the same indexes. In a scratch database the real
  * table's secondary indexes are dropped for the load and rebuilt, and its primary key is
  * reindexed, so all tables start from equally compact indexes; in a shared database the real
@@ -131,10 +131,10 @@ async function seed(ctx: ScaleContext, db: ScaleDatabase, tenants: number, rows:
     if (db.scratch) for (const d of defs.filter((x) => !x.primary)) await c.query(`DROP INDEX public.${d.name}`);
     return defs;
   });
-  await seedTenants(db.runtimeUrl, db.prefix, 0, tenants);
+  await seedTenants(db.platformUrl, db.prefix, 0, tenants);
   await loadStudentTables({
     tables: [
-      { table: 'public.students', url: db.runtimeUrl, platform: true, layout: { tenants, rows } },
+      { table: 'public.students', url: db.platformUrl, platform: true, layout: { tenants, rows } },
       ...COPY_TABLES.map((table) => ({ table, url: db.adminUrl, platform: false, layout: { tenants, rows } })),
     ],
     prefix: db.prefix,
@@ -151,11 +151,11 @@ async function seed(ctx: ScaleContext, db: ScaleDatabase, tenants: number, rows:
   });
 }
 
-async function cleanup(adminUrl: string, runtimeUrl: string, prefix: string) {
+async function cleanup(adminUrl: string, platformUrl: string, prefix: string) {
   await withClient(adminUrl, (c) =>
     c.query('DROP SCHEMA IF EXISTS rls_bench CASCADE; DROP SCHEMA IF EXISTS app_slow CASCADE'),
   );
-  await asPlatform(runtimeUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`bench-${prefix}-%`]);
+  await asPlatform(platformUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`bench-${prefix}-%`]);
 }
 
 async function serverVersion(c: pg.Client): Promise<string> {

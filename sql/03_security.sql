@@ -5,7 +5,10 @@
 GRANT USAGE ON SCHEMA app TO tenantry_app, tenantry_platform;
 GRANT USAGE ON SCHEMA public TO tenantry_app, tenantry_platform;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id(), app.current_user_id() TO tenantry_app, tenantry_platform;
-GRANT EXECUTE ON FUNCTION app.begin_request(uuid, uuid), app.begin_platform(uuid) TO tenantry_app;
+-- Each context function for its own login only (older installs granted both to tenantry_app).
+REVOKE ALL ON FUNCTION app.begin_request(uuid, uuid), app.begin_platform(uuid) FROM tenantry_app, tenantry_platform;
+GRANT EXECUTE ON FUNCTION app.begin_request(uuid, uuid) TO tenantry_app;
+GRANT EXECUTE ON FUNCTION app.begin_platform(uuid) TO tenantry_platform;
 
 -- Tenant-facing privileges of the runtime role.
 GRANT SELECT ON tenants TO tenantry_app;
@@ -13,9 +16,12 @@ GRANT SELECT, UPDATE ON tenant_settings TO tenantry_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON users, students, courses, enrollments, refresh_tokens TO tenantry_app;
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_app;
 
--- Platform role: everything Tenantry owns, except the migration history.
-GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, platform_admins, platform_refresh_tokens, refresh_tokens,
+-- Platform login: everything Tenantry owns, except the migration history; platform admins
+-- are created by the owner.
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, platform_refresh_tokens, refresh_tokens,
   students, courses, enrollments, domain_events, audit_log TO tenantry_platform;
+REVOKE ALL ON TABLE platform_admins FROM tenantry_platform;
+GRANT SELECT ON TABLE platform_admins TO tenantry_platform;
 REVOKE ALL ON TABLE platform_admins, platform_refresh_tokens FROM tenantry_app;
 REVOKE ALL ON TABLE "_prisma_migrations" FROM tenantry_app, tenantry_platform, PUBLIC;
 

@@ -42,10 +42,7 @@ export async function wireServices(
   logger: Logger,
   shared: { redis?: Redis } = {},
 ): Promise<Wired> {
-  const db = createTransactionRunner(
-    { pool: clients.pool, clients: clients.pinned },
-    { statementTimeoutMs: clients.statementTimeoutMs },
-  );
+  const db = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   const keys = await loadSigningKeys({ privateKey: env.JWT_PRIVATE_KEY, keyId: env.JWT_KEY_ID, dataDir: env.DATA_DIR });
   const tokens = createTokenService({
     keys,

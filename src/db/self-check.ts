@@ -8,6 +8,33 @@ export interface IsolationProblem {
   detail: string;
 }
 
+type Db = pg.Pool | pg.Client;
+
+/** A connection (pool or client) per login the server uses. */
+export interface ServerLogins {
+  runtime: Db;
+  platform: Db;
+}
+
+/** Everything that would weaken isolation, read by each login the server connects as. */
+export async function checkServerLogins(logins: ServerLogins): Promise<IsolationProblem[]> {
+  const [runtime, platform] = await Promise.all([checkIsolation(logins.runtime), checkPlatformLogin(logins.platform)]);
+  return [...runtime, ...platform];
+}
+
+/** The platform login reaches every tenant through its own policies: it must not bypass them. */
+export async function checkPlatformLogin(platform: Db): Promise<IsolationProblem[]> {
+  const { rows } = await platform.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    'SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+  );
+  const me = rows[0];
+  if (!me) return [{ check: 'role', detail: 'platform login: current role not found in pg_roles' }];
+  const problems: IsolationProblem[] = [];
+  if (me.rolsuper) problems.push({ check: 'role', detail: `platform login ${me.rolname} is a superuser` });
+  if (me.rolbypassrls) problems.push({ check: 'role', detail: `platform login ${me.rolname} has BYPASSRLS` });
+  return problems;
+}
+
 /**
  * Reads the live catalog as the runtime role and lists everything that would weaken tenant
  * isolation. The server refuses to start when this returns anything; the catalog tests

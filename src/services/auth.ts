@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { TransactionRunner, Tx } from '../db/context.js';
 import { tenantRepository } from '../db/repositories/tenants.js';
 import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
 import { Errors } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/roles.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { toTenantDto } from './tenants.js';
 import type { TokenService } from './tokens.js';
@@ -96,18 +94,6 @@ export function createAuthService(deps: { db: TransactionRunner; tokens: TokenSe
 
     async tenantSlug(tx: Tx, tenantId: string): Promise<string | undefined> {
       return (await tenantRepository(tx).get(tenantId))?.slug;
-    },
-
-    /** Makes sure the configured platform admin exists; returns a generated password when it made one. */
-    async ensurePlatformAdmin(email: string, password: string | undefined): Promise<string | undefined> {
-      const existing = await deps.db.platform(null, (tx) => platformAdminRepository(tx).findByEmail(email));
-      if (existing && (!password || (await verifyPassword(existing.passwordHash, password)))) return undefined;
-      const generated = password ? undefined : randomBytes(15).toString('base64url');
-      const passwordHash = await hashPassword(password ?? generated!);
-      await deps.db.platform(null, (tx) =>
-        platformAdminRepository(tx).upsert({ id: newId(), email, name: 'Platform admin', passwordHash }),
-      );
-      return generated;
     },
   };
 }

@@ -54,6 +54,7 @@ const BREAK = `
 const db = inject('db');
 let scratch: ScratchDatabase;
 let runtime: pg.Pool;
+let platform: pg.Pool;
 
 beforeAll(async () => {
   scratch = await createScratchDatabase(db);
@@ -65,10 +66,11 @@ beforeAll(async () => {
      INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
   );
   runtime = new pg.Pool({ connectionString: scratch.runtimeUrl, max: 2 });
+  platform = new pg.Pool({ connectionString: scratch.platformUrl, max: 2 });
 });
 
 afterAll(async () => {
-  await runtime?.end();
+  await Promise.all([runtime?.end(), platform?.end()]);
   await scratch?.drop();
 });
 
@@ -130,7 +132,7 @@ describe('isolation checks on a deliberately broken database', () => {
   });
 
   it('when assertIsolation runs on the broken database, then it throws a message naming each broken table', async () => {
-    const err = await assertIsolation(runtime).then(
+    const err = await assertIsolation({ runtime, platform }).then(
       () => null,
       (e: Error) => e,
     );
