@@ -14,7 +14,7 @@ const BREAK = `
 
   CREATE TABLE rogue_unforced (tenant_id uuid NOT NULL, id uuid NOT NULL);
   ALTER TABLE rogue_unforced ENABLE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_unforced
+  CREATE POLICY tenant_isolation ON rogue_unforced TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
 
   CREATE TABLE rogue_or (tenant_id uuid, id uuid NOT NULL);
@@ -27,15 +27,32 @@ const BREAK = `
   CREATE TABLE rogue_widened (tenant_id uuid NOT NULL, id uuid NOT NULL);
   ALTER TABLE rogue_widened ENABLE ROW LEVEL SECURITY;
   ALTER TABLE rogue_widened FORCE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_widened
+  CREATE POLICY tenant_isolation ON rogue_widened TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
   CREATE POLICY widen ON rogue_widened FOR SELECT USING (true);
   GRANT SELECT ON rogue_widened TO tenantry_app;
 
+  -- The exact expression, but for PUBLIC: it binds every role, the runtime login included, yet
+  -- it is not the policy the grants are written for (and would be a second permissive one).
+  CREATE TABLE rogue_public (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_public ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_public FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_public
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+
+  -- A cross-tenant policy shared with the runtime login.
+  CREATE TABLE rogue_shared (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_shared ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_shared FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_shared TO tenantry_app
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+  CREATE POLICY platform_all ON rogue_shared TO tenantry_platform, tenantry_app USING (true) WITH CHECK (true);
+  GRANT SELECT ON rogue_shared TO tenantry_app;
+
   CREATE TABLE rogue_parted (tenant_id uuid NOT NULL, id uuid NOT NULL) PARTITION BY HASH (tenant_id);
   ALTER TABLE rogue_parted ENABLE ROW LEVEL SECURITY;
   ALTER TABLE rogue_parted FORCE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_parted
+  CREATE POLICY tenant_isolation ON rogue_parted TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
   CREATE TABLE rogue_parted_p0 PARTITION OF rogue_parted FOR VALUES WITH (MODULUS 1, REMAINDER 0);
 
@@ -63,7 +80,8 @@ beforeAll(async () => {
   await scratch.exec(
     'super',
     `CREATE TABLE owned_by_app (id int); ALTER TABLE owned_by_app OWNER TO tenantry_app;
-     INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
+     INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());
+     INSERT INTO rogue_shared VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
   );
   runtime = new pg.Pool({ connectionString: scratch.runtimeUrl, max: 2 });
   platform = new pg.Pool({ connectionString: scratch.platformUrl, max: 2 });
@@ -113,6 +131,29 @@ describe('isolation checks on a deliberately broken database', () => {
       );
     } finally {
       await su.end();
+    }
+  });
+
+  it('when a tenant policy is for PUBLIC, or a cross-tenant policy also names the runtime login, then checkIsolation reports each', async () => {
+    const rls = details(await checkIsolation(runtime), 'rls');
+    expect(rls).toEqual(
+      expect.arrayContaining([
+        'rogue_public: no tenant policy (tenant_id = app.current_tenant_id()) TO tenantry_app',
+        expect.stringMatching(/^rogue_public: extra permissive policy tenant_isolation /),
+        expect.stringMatching(/^rogue_shared: extra permissive policy platform_all /),
+      ]),
+    );
+    expect(rls.filter((d) => d.startsWith('rogue_shared: no tenant policy'))).toEqual([]);
+    // The runtime login reads every tenant's rows through the shared cross-tenant policy.
+    const client = await runtime.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL app.current_tenant_id = '00000000-0000-7000-8000-000000000001'`);
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM rogue_shared');
+      expect(rows[0]!.n).toBe(2);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
     }
   });
 
@@ -192,7 +233,7 @@ describe('re-applying sql/ after migrations', () => {
         expect.arrayContaining([
           'rogue_elsewhere: row level security is not enabled',
           'rogue_elsewhere: row level security is not forced',
-          'rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id())',
+          'rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id()) TO tenantry_app',
         ]),
       );
     } finally {
