@@ -63,8 +63,14 @@ export function createDbClients(opts: {
   preparedStatements?: boolean;
   onError?: (err: Error) => void;
 }): DbClients {
-  const pool = createPool(opts.url, opts.poolSize, 'tenantry', opts);
-  const platformPool = createPool(opts.platformUrl, opts.platformPoolSize ?? 4, 'tenantry-platform', opts);
+  // pool.end() resolves before its connections have closed: a server stopping right after
+  // (the embedded one at shutdown) terminates them, which is expected then, not an error.
+  let closing = false;
+  const onError = (err: Error) => {
+    if (!closing) opts.onError?.(err);
+  };
+  const pool = createPool(opts.url, opts.poolSize, 'tenantry', onError, opts);
+  const platformPool = createPool(opts.platformUrl, opts.platformPoolSize ?? 4, 'tenantry-platform', onError, opts);
   const pinnedClients = () =>
     new PinnedClients({
       statementNameGenerator: opts.preparedStatements === false ? undefined : preparedStatementNames(),
@@ -72,7 +78,7 @@ export function createDbClients(opts: {
   const pinned = pinnedClients();
   const platform = { pool: platformPool, pinned: pinnedClients() };
   const prisma = new PrismaClient({
-    adapter: new PrismaPg(pool, { onPoolError: opts.onError, onConnectionError: opts.onError }),
+    adapter: new PrismaPg(pool, { onPoolError: onError, onConnectionError: onError }),
   });
   return {
     pool,
@@ -81,6 +87,7 @@ export function createDbClients(opts: {
     prisma,
     statementTimeoutMs: opts.statementTimeoutMs,
     close: async () => {
+      closing = true;
       await Promise.all([pinned.close(), platform.pinned.close()]);
       await prisma.$disconnect();
       await Promise.all([pool.end(), platformPool.end()]);
@@ -92,7 +99,8 @@ function createPool(
   url: string,
   max: number,
   applicationName: string,
-  opts: { statementTimeoutMs: number; onError?: (err: Error) => void },
+  onError: (err: Error) => void,
+  opts: { statementTimeoutMs: number },
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -104,6 +112,6 @@ function createPool(
     // A transaction's BEGIN and its context statement go out together: one round trip.
     pipeline: true,
   });
-  pool.on('error', (err) => opts.onError?.(err));
+  pool.on('error', onError);
   return pool;
 }
