@@ -59,12 +59,18 @@ async function batch(
 export async function run(ctx: ScaleContext): Promise<ScaleSection> {
   const size = ctx.quick ? SIZES.quick : SIZES.full;
   const db = await openScaleDatabase(ctx, 'prov');
-  const clients = createDbClients({ url: db.runtimeUrl, poolSize: 2 * CONCURRENCY, statementTimeoutMs: 30_000 });
+  const clients = createDbClients({
+    url: db.runtimeUrl,
+    platformUrl: db.platformUrl,
+    poolSize: 2 * CONCURRENCY,
+    platformPoolSize: 2 * CONCURRENCY,
+    statementTimeoutMs: 30_000,
+  });
   const owners = await connectMany(db.adminUrl, CONCURRENCY);
-  const runtimes = await connectMany(db.runtimeUrl, CONCURRENCY);
+  const platforms = await connectMany(db.platformUrl, CONCURRENCY);
   const schemas: string[] = [];
   try {
-    const base = createTransactionRunner({ pool: clients.pool, clients: clients.pinned });
+    const base = createTransactionRunner(clients);
     const e2eSink = { txMs: [] as number[], ops: [] as string[][] };
     const dbSink = { txMs: [] as number[], ops: [] as string[][] };
     const service = createTenantService({ db: instrumentRunner(base, e2eSink) });
@@ -89,8 +95,8 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     const jobs: Record<Path, (worker: number) => Promise<unknown>> = {
       database: () => dbService.create(adminId, input('db')),
       e2e: () => service.create(adminId, input('e2e')),
-      raw: (w) => createTenantRaw(runtimes[w]!, input('raw'), hash),
-      oneTrip: (w) => createTenantOneTrip(runtimes[w]!, input('one'), hash),
+      raw: (w) => createTenantRaw(platforms[w]!, input('raw'), hash),
+      oneTrip: (w) => createTenantOneTrip(platforms[w]!, input('one'), hash),
       schema: async (w) => {
         const name = `t_${db.prefix}_${seq++}`;
         schemas.push(name);
@@ -121,7 +127,7 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
       }
     }
     const checks = await verifyProvisioned(
-      db.runtimeUrl,
+      db.platformUrl,
       owners[0]!,
       db.prefix,
       e2eSink.ops[0] ?? [],
@@ -144,9 +150,9 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
       const names = schemas.slice(i, i + 100).map((s) => `"${s}"`);
       await owners[0]?.query(`DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
     }
-    await Promise.all([...owners, ...runtimes].map((c) => c.end()));
+    await Promise.all([...owners, ...platforms].map((c) => c.end()));
     await clients.close();
-    if (!db.scratch) await asPlatform(db.runtimeUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`p-%-${db.prefix}-%`]);
+    if (!db.scratch) await asPlatform(db.platformUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`p-%-${db.prefix}-%`]);
     await db.dispose();
   }
 }

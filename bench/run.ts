@@ -57,6 +57,7 @@ async function runSections(ctx: { db: BenchDatabase; quick: boolean; only: (n: s
           adminUrl: ctx.db.adminUrl,
           superUrl: ctx.db.superUrl,
           runtimeUrl: ctx.db.runtimeUrl,
+          platformUrl: ctx.db.platformUrl,
           quick: ctx.quick,
           log: (s) => log(`${name}: ${s}`),
         }),
@@ -79,7 +80,12 @@ async function main(): Promise<number> {
   const started = performance.now();
   const opts = parseOptions(process.argv.slice(2), process.env);
   const scenarioNames = SCENARIO_NAMES.filter((n) => selected(opts, n));
-  database = await openDatabase({ databaseUrl: opts.databaseUrl, adminUrl: opts.adminUrl, log });
+  database = await openDatabase({
+    databaseUrl: opts.databaseUrl,
+    adminUrl: opts.adminUrl,
+    platformUrl: opts.platformUrl,
+    log,
+  });
   const db = database;
   const machine = machineInfo(await postgresVersion(db.adminUrl), opts.argv);
   log(

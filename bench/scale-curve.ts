@@ -108,7 +108,7 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     await Promise.all(clients.map((c) => c.end()));
     if (!db.scratch) {
       await withClient(db.adminUrl, (c) => c.query('DROP SCHEMA IF EXISTS scale_curve CASCADE'));
-      await asPlatform(db.runtimeUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`bench-${db.prefix}-%`]);
+      await asPlatform(db.platformUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`bench-${db.prefix}-%`]);
     }
     await db.dispose();
   }
@@ -125,7 +125,7 @@ async function seed(ctx: ScaleContext, db: ScaleDatabase, points: Point[]): Prom
     }
     return { defs: await studentIndexes(c), policy: await studentPolicy(c) };
   });
-  await seedTenants(db.runtimeUrl, db.prefix, 0, Math.max(...points.map((p) => p.layout.tenants)));
+  await seedTenants(db.platformUrl, db.prefix, 0, Math.max(...points.map((p) => p.layout.tenants)));
   await loadStudentTables({
     tables: points.map((p) => ({ table: p.table, url: db.adminUrl, platform: false, layout: p.layout })),
     prefix: db.prefix,

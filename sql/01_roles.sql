@@ -1,20 +1,27 @@
--- Roles Tenantry relies on. Applied by the migration runner (as the owner/admin role) after
--- every migration run; idempotent. Creating roles needs CREATEROLE: on a managed PostgreSQL
--- where the migrating role lacks it, create these two roles beforehand (see README).
+-- Roles Tenantry relies on, checked (not created) after every migration run. This file runs as
+-- the owner, which has no CREATEROLE: the roles are created by a superuser beforehand — the
+-- bootstrap for the embedded database and the tests, the administrator for an external one
+-- (README, "External PostgreSQL"). On PostgreSQL 16+ even a CREATEROLE owner could not alter
+-- roles it did not create, nor revoke memberships it did not grant.
 --
---   tenantry_app       the runtime login: NOSUPERUSER, NOBYPASSRLS, owns nothing.
---   tenantry_platform  NOLOGIN; the runtime switches to it with SET LOCAL ROLE for
---                      platform-admin work. Its own policies grant cross-tenant access.
+--   tenantry_app       the runtime login: NOSUPERUSER, NOBYPASSRLS, owns nothing, a member of
+--                      no role with cross-tenant policies. Its policies see one tenant.
+--   tenantry_platform  the platform-admin login, on a pool of its own: NOSUPERUSER, NOBYPASSRLS.
+--                      Its own policies grant cross-tenant access.
+--
+-- Attributes and memberships are verified by the server's start-up self-check, which refuses
+-- to run when they would weaken isolation; this only stops a migration early with a clear
+-- message when a role is missing.
 DO $$
+DECLARE
+  v_missing text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tenantry_app') THEN
-    CREATE ROLE tenantry_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tenantry_platform') THEN
-    CREATE ROLE tenantry_platform NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
-  IF NOT pg_has_role('tenantry_app', 'tenantry_platform', 'MEMBER') THEN
-    GRANT tenantry_platform TO tenantry_app;
+  SELECT pg_catalog.string_agg(r.name, ', ') INTO v_missing
+    FROM pg_catalog.unnest(ARRAY['tenantry_app', 'tenantry_platform']) AS r(name)
+   WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r.name);
+  IF v_missing IS NOT NULL THEN
+    RAISE EXCEPTION 'missing role(s): %', v_missing
+      USING HINT = 'create them as a superuser first (README, "External PostgreSQL")';
   END IF;
 END
 $$;

@@ -4,12 +4,15 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadEnv } from './config/env.js';
 import { createDbClients } from './db/client.js';
+import { ensurePlatformAdmin } from './db/platform-admins.js';
 import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
 import { createMetrics } from './http/metrics.js';
 import type { Probe } from './http/routes/ops/index.js';
+import { hashPassword, verifyPassword } from './services/passwords.js';
 import { wireServices } from './wiring.js';
 
-// Entry point: config → database (embedded if none is configured) → migrate → self-check → listen.
+// Entry point: config → database (embedded if none is configured) → migrate → self-check (both
+// logins) → platform admin (as the owner) → listen.
 async function main() {
   const started = performance.now();
   const env = loadEnv();
@@ -17,6 +20,7 @@ async function main() {
   const database = await resolveDatabase({
     databaseUrl: env.DATABASE_URL,
     adminUrl: env.DATABASE_ADMIN_URL,
+    platformUrl: env.DATABASE_PLATFORM_URL,
     dataDir: env.DATA_DIR,
     embeddedPort: env.EMBEDDED_PG_PORT,
     log: (msg) => logger.info(msg),
@@ -28,19 +32,26 @@ async function main() {
 
   const clients = createDbClients({
     url: database.runtimeUrl,
+    platformUrl: database.platformUrl,
     poolSize: env.DB_POOL_SIZE,
+    platformPoolSize: env.DB_PLATFORM_POOL_SIZE,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     preparedStatements: env.DB_PREPARED_STATEMENTS,
     onError: (err) => logger.warn({ err: { message: err.message } }, 'database connection error'),
   });
-  await assertIsolation(clients.pool);
+  await assertIsolation({ runtime: clients.pool, platform: clients.platform.pool });
+  // Written as the owner: neither server login may create platform admins.
+  const generated = await ensurePlatformAdmin(database.adminUrl, {
+    email: env.PLATFORM_ADMIN_EMAIL,
+    password: env.PLATFORM_ADMIN_PASSWORD,
+    passwords: { hash: hashPassword, verify: verifyPassword },
+  });
 
   const redis = env.REDIS_URL
     ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
   const { services, dispatcher } = await wireServices(env, clients, logger, { redis });
-  const generated = await services.auth.ensurePlatformAdmin(env.PLATFORM_ADMIN_EMAIL, env.PLATFORM_ADMIN_PASSWORD);
   if (generated) {
     // Printed once, on the start that created the admin; not logged as structured data.
     process.stdout.write(
@@ -49,7 +60,13 @@ async function main() {
   }
   dispatcher.start();
 
-  const probes: Probe[] = [{ name: 'database', check: async () => void (await clients.pool.query('SELECT 1')) }];
+  const probes: Probe[] = [
+    {
+      name: 'database',
+      check: async () =>
+        void (await Promise.all([clients.pool.query('SELECT 1'), clients.platform.pool.query('SELECT 1')])),
+    },
+  ];
   if (redis) probes.push({ name: 'redis', check: async () => void (await redis.ping()) });
   const app = createApp({
     services,

@@ -45,10 +45,7 @@ export async function wireServices(
   logger: Logger,
   shared: { redis?: Redis } = {},
 ): Promise<Wired> {
-  const runner = createTransactionRunner(
-    { pool: clients.pool, clients: clients.pinned },
-    { statementTimeoutMs: clients.statementTimeoutMs },
-  );
+  const runner = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   // Each plane's runner on its own, so a service holds only the plane it works on.
   const tenantDb = { tenant: runner.tenant };
   const platformDb = { platform: runner.platform };

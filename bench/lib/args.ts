@@ -21,13 +21,15 @@ export interface BenchOptions {
   profile: boolean;
   databaseUrl?: string;
   adminUrl?: string;
+  platformUrl?: string;
   argv: string[];
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--warmup S] [--connections C]
        [--tenants N] [--students N] [--pool N] [--only list,get,create,rls-scale,scale-curve,provisioning]
        [--servers tenantry,raw,naive[,raw-pipelined]] [--profile]
-       [--database-url URL --admin-url URL]   (or BENCH_DATABASE_URL / BENCH_ADMIN_URL)`;
+       [--database-url URL --admin-url URL --platform-url URL]
+                                  (or BENCH_DATABASE_URL / BENCH_ADMIN_URL / BENCH_PLATFORM_URL)`;
 
 function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -61,6 +63,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       profile: { type: 'boolean', default: false },
       'database-url': { type: 'string' },
       'admin-url': { type: 'string' },
+      'platform-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,8 +78,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const only = list(values.only);
   const databaseUrl = values['database-url'] ?? env.BENCH_DATABASE_URL;
   const adminUrl = values['admin-url'] ?? env.BENCH_ADMIN_URL;
-  if (Boolean(databaseUrl) !== Boolean(adminUrl)) {
-    throw new Error('give both --database-url (runtime role) and --admin-url (owner role), or neither');
+  const platformUrl = values['platform-url'] ?? env.BENCH_PLATFORM_URL;
+  const given = [databaseUrl, adminUrl, platformUrl].filter(Boolean).length;
+  if (given !== 0 && given !== 3) {
+    throw new Error(
+      'give all of --database-url (runtime login), --admin-url (owner) and --platform-url (platform login), or none',
+    );
   }
   return {
     quick,
@@ -92,6 +99,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     profile: values.profile ?? false,
     databaseUrl,
     adminUrl,
+    platformUrl,
     argv,
   };
 }

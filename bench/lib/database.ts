@@ -6,6 +6,7 @@ import pg from 'pg';
 
 export interface BenchDatabase {
   runtimeUrl: string;
+  platformUrl: string;
   adminUrl: string;
   superUrl?: string;
   embedded: boolean;
@@ -24,16 +25,18 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * The given PostgreSQL (runtime + owner URLs; Tenantry migrates it at start), or a fresh
+ * The given PostgreSQL (runtime, owner and platform URLs; Tenantry migrates it at start), or a fresh
  * embedded cluster in a temp dir that is removed again by stop().
  */
 export async function openDatabase(opts: {
   databaseUrl?: string;
   adminUrl?: string;
+  platformUrl?: string;
   log: (s: string) => void;
 }): Promise<BenchDatabase> {
-  if (opts.databaseUrl && opts.adminUrl) {
-    return { runtimeUrl: opts.databaseUrl, adminUrl: opts.adminUrl, embedded: false, stop: async () => undefined };
+  if (opts.databaseUrl && opts.adminUrl && opts.platformUrl) {
+    const { databaseUrl: runtimeUrl, adminUrl, platformUrl } = opts;
+    return { runtimeUrl, adminUrl, platformUrl, embedded: false, stop: async () => undefined };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-bench-'));
   // PostgreSQL runs as the 'postgres' system user, which must be able to enter the directory.
@@ -52,6 +55,7 @@ export async function openDatabase(opts: {
   let stopped = false;
   return {
     runtimeUrl: db.runtimeUrl,
+    platformUrl: db.platformUrl,
     adminUrl: db.adminUrl,
     superUrl: db.superUrl,
     embedded: true,

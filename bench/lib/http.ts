@@ -49,6 +49,7 @@ async function startServers(
     tenantry: {
       ...common,
       DATABASE_ADMIN_URL: db.adminUrl,
+      DATABASE_PLATFORM_URL: db.platformUrl,
       JWT_PRIVATE_KEY: keys.privateJwk,
       PLATFORM_ADMIN_EMAIL: PLATFORM_ADMIN.email,
       PLATFORM_ADMIN_PASSWORD: PLATFORM_ADMIN.password,

@@ -13,6 +13,7 @@ export interface ScaleContext {
   adminUrl: string;
   superUrl?: string;
   runtimeUrl: string;
+  platformUrl: string;
   quick: boolean;
   log: (s: string) => void;
 }
@@ -32,6 +33,7 @@ export interface Check {
 export interface ScaleDatabase {
   adminUrl: string;
   runtimeUrl: string;
+  platformUrl: string;
   /** True when the section works in its own throw-away database (needs the superuser URL). */
   scratch: boolean;
   /** 8 hex digits: tags this run's tenant ids and slugs. */
@@ -55,7 +57,14 @@ export async function openScaleDatabase(ctx: ScaleContext, label: string): Promi
   const prefix = randomBytes(4).toString('hex');
   if (!ctx.superUrl) {
     ctx.log(`${label}: no superuser URL, working in the given database (cleaned up afterwards)`);
-    return { adminUrl: ctx.adminUrl, runtimeUrl: ctx.runtimeUrl, scratch: false, prefix, dispose: async () => {} };
+    return {
+      adminUrl: ctx.adminUrl,
+      runtimeUrl: ctx.runtimeUrl,
+      platformUrl: ctx.platformUrl,
+      scratch: false,
+      prefix,
+      dispose: async () => {},
+    };
   }
   const superUrl = ctx.superUrl;
   const database = `tenantry_bench_${label}_${prefix}`;
@@ -65,6 +74,7 @@ export async function openScaleDatabase(ctx: ScaleContext, label: string): Promi
   return {
     adminUrl,
     runtimeUrl: withDatabase(ctx.runtimeUrl, database),
+    platformUrl: withDatabase(ctx.platformUrl, database),
     scratch: true,
     prefix,
     dispose: async () => {
@@ -97,9 +107,9 @@ export async function connectMany(url: string, n: number): Promise<pg.Client[]> 
   );
 }
 
-/** The platform role (what TenantService uses) writes the fixtures the runtime role reads. */
-export async function asPlatform(runtimeUrl: string, sql: string, values: unknown[] = []): Promise<number> {
-  return withClient(runtimeUrl, async (c) => {
+/** The platform login (what TenantService uses) writes the fixtures the runtime login reads. */
+export async function asPlatform(platformUrl: string, sql: string, values: unknown[] = []): Promise<number> {
+  return withClient(platformUrl, async (c) => {
     await c.query('BEGIN');
     await c.query('SELECT app.begin_platform(NULL)');
     const r = await c.query(sql, values);
@@ -138,7 +148,8 @@ export async function runStandalone(run: (ctx: ScaleContext) => Promise<ScaleSec
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     await migrate(db.adminUrl);
-    const section = await run({ adminUrl: db.adminUrl, superUrl: db.superUrl, runtimeUrl: db.runtimeUrl, quick, log });
+    const { adminUrl, superUrl, runtimeUrl, platformUrl } = db;
+    const section = await run({ adminUrl, superUrl, runtimeUrl, platformUrl, quick, log });
     process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`);
     const jsonAt = process.argv.indexOf('--json');
     if (jsonAt > 0 && process.argv[jsonAt + 1]) {

@@ -4,7 +4,7 @@ import type { CreateTenantInput } from '../../src/services/tenants.js';
 
 /**
  * Reference only (not what the service runs): the same four rows and the final read written
- * with raw `pg` as the platform role, one statement per round trip.
+ * with raw `pg` as the platform login, one statement per round trip.
  */
 export async function createTenantRaw(c: pg.Client, input: CreateTenantInput, passwordHash: string): Promise<void> {
   const [id, userId, eventId] = [newId(), newId(), newId()];

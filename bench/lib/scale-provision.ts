@@ -102,13 +102,13 @@ export function schemaPerTenantDdl(): { ddl: string; tables: number; indexes: nu
  * and every tenant schema got all its tables.
  */
 export async function verifyProvisioned(
-  runtimeUrl: string,
+  platformUrl: string,
   owner: pg.Client,
   prefix: string,
   e2eOps: string[],
   dbOps: string[],
 ) {
-  const counts = await withClient(runtimeUrl, async (c) => {
+  const counts = await withClient(platformUrl, async (c) => {
     await c.query('BEGIN');
     await c.query('SELECT app.begin_platform(NULL)');
     const r = await c.query<Record<string, number>>(

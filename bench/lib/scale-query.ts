@@ -67,3 +67,26 @@ export function describePlan(p: PlanShape): string {
     .join(', ');
   return how ? `${access} (${how})` : access;
 }
+
+/**
+ * The generic plan (the one a named prepared statement settles on after five executions, as
+ * the measured queries are): PREPARE, force_generic_plan, EXPLAIN (ANALYZE, BUFFERS) EXECUTE,
+ * inside a tenant transaction as the runtime role. Parameters are passed as quoted literals.
+ */
+export async function explainGenericAsTenant(client: pg.Client, tenant: string, text: string, values: unknown[]) {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT app.begin_request($1::uuid, NULL)', [tenant]);
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await client.query(`PREPARE scale_generic AS ${text}`);
+    const args = values.map((v) => client.escapeLiteral(String(v)));
+    const r = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) EXECUTE scale_generic${args.length ? `(${args.join(', ')})` : ''}`,
+    );
+    return r.rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await client.query('ROLLBACK');
+    // PREPARE outlives the transaction; only this statement goes (the driver's own stay).
+    await client.query('DEALLOCATE scale_generic').catch(() => undefined);
+  }
+}

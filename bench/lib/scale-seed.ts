@@ -25,9 +25,9 @@ export function studentId(layout: Layout, t: number, n: number): string {
 
 const sqlTenant = (prefix: string, t: string) => `('${prefix}-0000-7000-8000-' || lpad(to_hex(${t}), 12, '0'))::uuid`;
 
-export async function seedTenants(runtimeUrl: string, prefix: string, from: number, to: number): Promise<void> {
+export async function seedTenants(platformUrl: string, prefix: string, from: number, to: number): Promise<void> {
   await asPlatform(
-    runtimeUrl,
+    platformUrl,
     `INSERT INTO tenants (id, slug, name)
      SELECT ${sqlTenant(prefix, 't')}, 'bench-${prefix}-' || t, 'Bench tenant ' || t
        FROM generate_series($1::int, $2::int - 1) t`,

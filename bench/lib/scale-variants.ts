@@ -27,6 +27,21 @@ export const SLOW_FUNCTIONS: Record<string, string> = {
 
 export const VARIANTS: Variant[] = [
   { key: 'rls', label: 'RLS, inlined sql policy (Tenantry)', table: 'public.students', explicit: false },
+  {
+    // The policy-form comparison is copy against copy: the real table is a different table.
+    key: 'rls_copy',
+    label: 'RLS, inlined sql policy, on a copy',
+    table: 'rls_bench.students_inline',
+    policy: 'app.current_tenant_id()',
+    explicit: false,
+  },
+  {
+    key: 'rls_select',
+    label: 'RLS, policy (SELECT app.current_tenant_id()) (InitPlan), on a copy',
+    table: 'rls_bench.students_select',
+    policy: '(SELECT app.current_tenant_id())',
+    explicit: false,
+  },
   { key: 'rls_filter', label: 'RLS + explicit tenant_id = $1', table: 'public.students', explicit: true },
   { key: 'plain', label: 'no RLS, explicit tenant_id = $1', table: 'rls_bench.students_plain', explicit: true },
   {
@@ -103,16 +118,44 @@ export function policyDdl(): string {
 
 const COLUMNS = 'id, student_no, first_name, last_name, email, date_of_birth, active, created_at, updated_at';
 
-export function listQuery(v: Variant): string {
-  return `SELECT ${COLUMNS} FROM ${v.table}${v.explicit ? ' WHERE tenant_id = $1' : ''} ORDER BY id LIMIT 20`;
+/**
+ * list and byId are served by (tenant_id, …) indexes; search (the API's ILIKE over four
+ * columns, first page by id) and count (a filter on a column no index covers, counted over
+ * the whole tenant) have nothing but tenant_id to use an index for, so a policy the planner
+ * cannot use as an index condition turns them into sequential scans of every tenant's rows.
+ */
+export type Kind = 'list' | 'byId' | 'search' | 'count';
+export const KINDS: Kind[] = ['list', 'byId', 'search', 'count'];
+/** Rows each kind returns, whatever the variant (the row count is checked on every call). */
+export const expectedRows = (kind: Kind, rowsPerTenant: number): number =>
+  kind === 'byId' || kind === 'count' ? 1 : Math.min(20, Math.floor(rowsPerTenant / 8));
+/** Matches one first name in eight (the seed cycles eight names), in every tenant. */
+export const SEARCH_TERM = '%grac%';
+/** Matches one last name in eight. */
+export const COUNT_TERM = '%uring%';
+
+export function query(v: Variant, kind: Kind): string {
+  const tenant = v.explicit ? 'tenant_id = $1' : '';
+  const p = (n: number) => `$${n + (v.explicit ? 1 : 0)}`;
+  const where = (cond: string) => ` WHERE ${[tenant, cond].filter(Boolean).join(' AND ')}`;
+  switch (kind) {
+    case 'list':
+      return `SELECT ${COLUMNS} FROM ${v.table}${tenant ? ` WHERE ${tenant}` : ''} ORDER BY id LIMIT 20`;
+    case 'byId':
+      return `SELECT ${COLUMNS} FROM ${v.table}${where(`id = ${p(1)}`)}`;
+    case 'search':
+      return `SELECT ${COLUMNS} FROM ${v.table}${where(
+        `(first_name ILIKE ${p(1)} OR last_name ILIKE ${p(1)} OR student_no ILIKE ${p(1)} OR email ILIKE ${p(1)})`,
+      )} ORDER BY id LIMIT 20`;
+    case 'count':
+      return `SELECT count(*) FROM ${v.table}${where(`last_name ILIKE ${p(1)}`)}`;
+  }
 }
 
-export function byIdQuery(v: Variant): string {
-  return `SELECT ${COLUMNS} FROM ${v.table} WHERE ${v.explicit ? 'tenant_id = $1 AND id = $2' : 'id = $1'}`;
-}
-
-export function queryValues(v: Variant, tenant: string, id?: string): unknown[] {
+export function queryValues(v: Variant, kind: Kind, tenant: string, id: string): unknown[] {
   const values: unknown[] = v.explicit ? [tenant] : [];
-  if (id) values.push(id);
+  if (kind === 'byId') values.push(id);
+  if (kind === 'search') values.push(SEARCH_TERM);
+  if (kind === 'count') values.push(COUNT_TERM);
   return values;
 }

@@ -7,8 +7,10 @@ export interface BenchContext {
   adminUrl: string;
   /** A superuser URL when the bench started the PostgreSQL itself (embedded); absent otherwise. */
   superUrl?: string;
-  /** Runtime role tenantry_app (NOSUPERUSER, NOBYPASSRLS): what the API connects as. */
+  /** Runtime login tenantry_app (NOSUPERUSER, NOBYPASSRLS): what the API's tenant requests connect as. */
   runtimeUrl: string;
+  /** Platform login tenantry_platform: platform work, on its own pool. */
+  platformUrl: string;
   quick: boolean;
   log: (s: string) => void;
 }

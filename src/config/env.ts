@@ -18,7 +18,9 @@ const EnvSchema = z
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: optionalUrl,
     DATABASE_ADMIN_URL: optionalUrl,
+    DATABASE_PLATFORM_URL: optionalUrl,
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DB_PLATFORM_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(4),
     // Named prepared statements; turn off behind PgBouncer older than 1.21 in transaction mode.
     DB_PREPARED_STATEMENTS: z
       .enum(['true', 'false'])
@@ -37,12 +39,19 @@ const EnvSchema = z
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
   })
   .superRefine((env, ctx) => {
-    if (Boolean(env.DATABASE_URL) !== Boolean(env.DATABASE_ADMIN_URL)) {
+    const urls = {
+      DATABASE_URL: env.DATABASE_URL,
+      DATABASE_ADMIN_URL: env.DATABASE_ADMIN_URL,
+      DATABASE_PLATFORM_URL: env.DATABASE_PLATFORM_URL,
+    };
+    const missing = Object.entries(urls)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    if (missing.length > 0 && missing.length < 3) {
       ctx.addIssue({
         code: 'custom',
-        path: ['DATABASE_URL'],
-        message:
-          'set both DATABASE_URL (runtime role) and DATABASE_ADMIN_URL (owner role), or neither for the embedded PostgreSQL',
+        path: [missing[0]!],
+        message: `set all three of DATABASE_URL (runtime login), DATABASE_ADMIN_URL (owner) and DATABASE_PLATFORM_URL (platform login), or none for the embedded PostgreSQL; missing: ${missing.join(', ')}`,
       });
     }
   });

@@ -14,12 +14,11 @@ export interface BulkTransactions {
 
 /** Long-running transactions for tenant export and import; same contexts as the request runner. */
 export function createBulkTransactions(
-  clients: Pick<DbClients, 'pool' | 'pinned' | 'statementTimeoutMs'>,
+  clients: Pick<DbClients, 'pool' | 'pinned' | 'platform' | 'statementTimeoutMs'>,
 ): BulkTransactions {
-  const deps = { pool: clients.pool, clients: clients.pinned };
   const { statementTimeoutMs } = clients;
   return {
-    snapshot: createTransactionRunner(deps, { isolation: 'repeatable read', statementTimeoutMs }),
-    write: createTransactionRunner(deps, { statementTimeoutMs }),
+    snapshot: createTransactionRunner(clients, { isolation: 'repeatable read', statementTimeoutMs }),
+    write: createTransactionRunner(clients, { statementTimeoutMs }),
   };
 }

@@ -14,6 +14,8 @@ export interface SideDoorProblem {
 export const REVIEWED_SECURITY_DEFINERS: readonly string[] = [];
 
 const TENANT_POLICY = '(tenant_id = app.current_tenant_id())';
+const TENANT_SELF_POLICY = '(id = app.current_tenant_id())';
+const RUNTIME_ROLES = `ARRAY[(SELECT oid FROM pg_roles WHERE rolname = 'tenantry_app')]::oid[]`;
 
 // Schemas PostgreSQL owns; objects that belong to an extension are reviewed with the extension.
 const USER_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -35,6 +37,7 @@ const rows = async <T extends pg.QueryResultRow>(db: Db, sql: string, params: un
  * (current_user): each one would let a tenant's request reach rows beyond its own policy.
  */
 export async function checkSideDoors(db: Db, reviewed = REVIEWED_SECURITY_DEFINERS): Promise<SideDoorProblem[]> {
+  const membership = (d: Db) => membershipProblems(d, 'runtime');
   const checks = [partitions, views, securityDefiners(reviewed), triggers, leakproof, membership, largeObjects, notify];
   // One after another: a single pg.Client must not run queries concurrently.
   const problems: SideDoorProblem[] = [];
@@ -48,7 +51,7 @@ async function partitions(db: Db): Promise<SideDoorProblem[]> {
     db,
     `SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force,
             EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.polrelid = c.oid AND pol.polcmd = '*'
-                       AND pol.polroles = '{0}' AND pg_get_expr(pol.polqual, pol.polrelid) = $1
+                       AND pol.polroles = ${RUNTIME_ROLES} AND pg_get_expr(pol.polqual, pol.polrelid) = $1
                        AND pg_get_expr(pol.polwithcheck, pol.polrelid) = $1) AS policy
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${HAS_TENANT_ID} AND ${RUNTIME_CAN_USE}
@@ -137,20 +140,39 @@ async function leakproof(db: Db): Promise<SideDoorProblem[]> {
   return found.map((f) => ({ check: 'leakproof', detail: `${f.name}: user function marked LEAKPROOF` }));
 }
 
-// SET ROLE to any of these (NOINHERIT does not stop it) would step around RLS.
-async function membership(db: Db): Promise<SideDoorProblem[]> {
+/**
+ * Roles the connected login (current_user) can SET ROLE to — NOINHERIT does not stop that —
+ * that would step around its policies: a superuser, a BYPASSRLS role, an owner of tenant
+ * tables, and for the runtime login also tenantry_platform and any role a cross-tenant policy
+ * (one that is not the tenant policy) is written for.
+ */
+export async function membershipProblems(db: Db, who: 'runtime' | 'platform'): Promise<SideDoorProblem[]> {
+  const crossTenant =
+    who === 'runtime'
+      ? `WHEN r.rolname = 'tenantry_platform' THEN 'the platform login'
+         WHEN EXISTS (SELECT 1 FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE r.oid = ANY (pol.polroles) AND ${USER_SCHEMA}
+                        AND EXISTS (SELECT 1 FROM unnest(ARRAY[pg_get_expr(pol.polqual, pol.polrelid),
+                                                               pg_get_expr(pol.polwithcheck, pol.polrelid)]) e
+                                     WHERE e IS NOT NULL AND e NOT IN ($1, $2)))
+           THEN 'named in a cross-tenant policy'`
+      : '';
   const found = await rows<{ role: string; why: string }>(
     db,
-    `SELECT r.rolname AS role,
-            CASE WHEN r.rolsuper THEN 'a superuser' WHEN r.rolbypassrls THEN 'BYPASSRLS' ELSE 'owner of tenant tables' END AS why
-       FROM pg_roles r
-      WHERE r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER')
-        AND (r.rolsuper OR r.rolbypassrls OR EXISTS (
-              SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${HAS_TENANT_ID}))
-      ORDER BY 1`,
+    `SELECT role, why FROM (
+       SELECT r.rolname AS role,
+              CASE WHEN r.rolsuper THEN 'a superuser' WHEN r.rolbypassrls THEN 'BYPASSRLS'
+                   WHEN EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${HAS_TENANT_ID})
+                     THEN 'owner of tenant tables'
+                   ${crossTenant} END AS why
+         FROM pg_roles r
+        WHERE r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER')) m
+      WHERE why IS NOT NULL ORDER BY 1`,
+    who === 'runtime' ? [TENANT_POLICY, TENANT_SELF_POLICY] : [],
   );
-  return found.map((m) => ({ check: 'membership', detail: `runtime role is a member of ${m.role} (${m.why})` }));
+  return found.map((m) => ({ check: 'membership', detail: `${who} role is a member of ${m.role} (${m.why})` }));
 }
 
 // Large objects have no tenant_id and no RLS: any role granted one reads it whoever wrote it.

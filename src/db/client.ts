@@ -7,12 +7,20 @@ import { PinnedClients } from './pinned-clients.js';
 export type { Prisma } from '../generated/prisma/client.js';
 export { PrismaClient };
 
-export interface DbClients {
-  /** The runtime role's pool: every request transaction takes one connection from it. */
+/** One login's pool and the Prisma clients the transaction runner pins to its connections. */
+export interface DbPlane {
   pool: pg.Pool;
-  /** Prisma clients the transaction runner pins to a request's connection. */
   pinned: PinnedClients;
-  /** A plain client on the pool, outside any transaction (sees no tenant rows). */
+}
+
+export interface DbClients {
+  /** The runtime login's pool (tenantry_app): every tenant transaction takes one connection from it. */
+  pool: pg.Pool;
+  /** Prisma clients the transaction runner pins to a tenant transaction's connection. */
+  pinned: PinnedClients;
+  /** The platform login's own pool and pinned clients (tenantry_platform): platform transactions only. */
+  platform: DbPlane;
+  /** A plain client on the runtime pool, outside any transaction (sees no tenant rows). */
   prisma: PrismaClient;
   statementTimeoutMs: number;
   close(): Promise<void>;
@@ -37,42 +45,73 @@ export function preparedStatementNames(max = 1000): (query: { sql: string }) => 
 }
 
 /**
- * The runtime role's pool and the Prisma clients on top of it. Only server.ts, the bench and
- * test setup call this. Statement and idle-in-transaction timeouts bound slow queries and
+ * The two logins' pools and the Prisma clients on top of them: the runtime login for tenant
+ * transactions, the platform login for platform transactions. Two pools, so that SQL sent on
+ * a tenant connection can never reach the platform plane. Only server.ts, the bench and test
+ * setup call this. Statement and idle-in-transaction timeouts bound slow queries and
  * abandoned transactions.
  */
 export function createDbClients(opts: {
+  /** Runtime login (tenantry_app). */
   url: string;
+  /** Platform login (tenantry_platform). */
+  platformUrl: string;
   poolSize: number;
+  /** Default 4: platform work (tenant management, slug lookups at login, the outbox) is light. */
+  platformPoolSize?: number;
   statementTimeoutMs: number;
   preparedStatements?: boolean;
   onError?: (err: Error) => void;
 }): DbClients {
-  const pool = new pg.Pool({
-    connectionString: opts.url,
-    max: opts.poolSize,
-    connectionTimeoutMillis: 5000,
-    statement_timeout: opts.statementTimeoutMs,
-    idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
-    application_name: 'tenantry',
-    // A transaction's BEGIN and its context statement go out together: one round trip.
-    pipeline: true,
-  });
-  pool.on('error', (err) => opts.onError?.(err));
-  const statementNameGenerator = opts.preparedStatements === false ? undefined : preparedStatementNames();
-  const pinned = new PinnedClients({ statementNameGenerator });
+  // pool.end() resolves before its connections have closed: a server stopping right after
+  // (the embedded one at shutdown) terminates them, which is expected then, not an error.
+  let closing = false;
+  const onError = (err: Error) => {
+    if (!closing) opts.onError?.(err);
+  };
+  const pool = createPool(opts.url, opts.poolSize, 'tenantry', onError, opts);
+  const platformPool = createPool(opts.platformUrl, opts.platformPoolSize ?? 4, 'tenantry-platform', onError, opts);
+  const pinnedClients = () =>
+    new PinnedClients({
+      statementNameGenerator: opts.preparedStatements === false ? undefined : preparedStatementNames(),
+    });
+  const pinned = pinnedClients();
+  const platform = { pool: platformPool, pinned: pinnedClients() };
   const prisma = new PrismaClient({
-    adapter: new PrismaPg(pool, { onPoolError: opts.onError, onConnectionError: opts.onError }),
+    adapter: new PrismaPg(pool, { onPoolError: onError, onConnectionError: onError }),
   });
   return {
     pool,
     pinned,
+    platform,
     prisma,
     statementTimeoutMs: opts.statementTimeoutMs,
     close: async () => {
-      await pinned.close();
+      closing = true;
+      await Promise.all([pinned.close(), platform.pinned.close()]);
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), platformPool.end()]);
     },
   };
+}
+
+function createPool(
+  url: string,
+  max: number,
+  applicationName: string,
+  onError: (err: Error) => void,
+  opts: { statementTimeoutMs: number },
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    statement_timeout: opts.statementTimeoutMs,
+    idle_in_transaction_session_timeout: opts.statementTimeoutMs * 2,
+    application_name: applicationName,
+    // A transaction's BEGIN and its context statement go out together: one round trip.
+    pipeline: true,
+  });
+  pool.on('error', onError);
+  return pool;
 }

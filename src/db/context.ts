@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import type { Prisma } from './client.js';
+import type { DbClients, DbPlane, Prisma } from './client.js';
 import { translateDbError } from './errors.js';
-import type { PinnedClients } from './pinned-clients.js';
 
 /** The transaction client a request's repositories work on. */
 export type Tx = Prisma.TransactionClient;
@@ -38,6 +37,7 @@ export interface TenantRunner {
 
 /** Opens platform-plane transactions; only platform services and the outbox hold one. */
 export interface PlatformRunner {
+  /** Runs fn in a transaction on the platform login's pool, the acting admin recorded (SET LOCAL). */
   platform<T>(adminId: string | null, fn: (scope: PlatformScope) => Promise<T>): Promise<T>;
 }
 
@@ -60,14 +60,15 @@ const CONTEXT_SQL = {
 } as const;
 
 /**
- * Runs request transactions: check out a connection, send BEGIN and the context function
- * together (the pool pipelines them: one round trip, parameters bound), run fn with a Prisma
- * client pinned to that connection, then COMMIT — or ROLLBACK on any error. Nothing is set
- * at session level, and a connection whose transaction failed in an unknown state is
+ * Runs request transactions: check out a connection — tenant transactions from the runtime
+ * login's pool, platform transactions from the platform login's — send BEGIN and the context
+ * function together (the pool pipelines them: one round trip, parameters bound), run fn with
+ * a Prisma client pinned to that connection, then COMMIT — or ROLLBACK on any error. Nothing
+ * is set at session level, and a connection whose transaction failed in an unknown state is
  * destroyed rather than returned to the pool.
  */
 export function createTransactionRunner(
-  deps: { pool: pg.Pool; clients: PinnedClients },
+  clients: Pick<DbClients, 'pool' | 'pinned' | 'platform'>,
   options: RunnerOptions = {},
 ): TransactionRunner {
   const begin = options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN';
@@ -78,10 +79,10 @@ export function createTransactionRunner(
       ? `SET LOCAL statement_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${ms * 2}`
       : undefined;
 
-  async function run<T>(context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async function run<T>(plane: DbPlane, context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
     let connection: pg.PoolClient;
     try {
-      connection = await deps.pool.connect();
+      connection = await plane.pool.connect();
     } catch (err) {
       throw translateDbError(err);
     }
@@ -99,7 +100,7 @@ export function createTransactionRunner(
       for (const settled of await Promise.allSettled(sent)) {
         if (settled.status === 'rejected') throw settled.reason;
       }
-      const result = await deps.clients.run(connection, fn);
+      const result = await plane.pinned.run(connection, fn);
       await connection.query('COMMIT');
       return result;
     } catch (err) {
@@ -115,9 +116,9 @@ export function createTransactionRunner(
 
   return {
     tenant: (context, fn) =>
-      run(CONTEXT_SQL.tenant, [context.tenantId, context.userId], (tx) =>
+      run(clients, CONTEXT_SQL.tenant, [context.tenantId, context.userId], (tx) =>
         fn({ tx, tenantId: context.tenantId, userId: context.userId }),
       ),
-    platform: (adminId, fn) => run(CONTEXT_SQL.platform, [adminId], (tx) => fn({ tx, adminId })),
+    platform: (adminId, fn) => run(clients.platform, CONTEXT_SQL.platform, [adminId], (tx) => fn({ tx, adminId })),
   };
 }

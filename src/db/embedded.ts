@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -15,9 +16,11 @@ import pg from 'pg';
 import { bootstrapDatabase } from './bootstrap.js';
 
 export interface DatabaseUrls {
-  /** Runtime role (tenantry_app): NOSUPERUSER, NOBYPASSRLS, owns nothing. */
+  /** Runtime login (tenantry_app): NOSUPERUSER, NOBYPASSRLS, owns nothing, sees one tenant. */
   runtimeUrl: string;
-  /** Owner role: runs migrations and owns the schema. */
+  /** Platform login (tenantry_platform): its own pool; its policies reach every tenant. */
+  platformUrl: string;
+  /** Owner role: runs migrations, owns the schema, creates platform admins. */
   adminUrl: string;
 }
 
@@ -31,19 +34,37 @@ interface Secrets {
   superuser: string;
   owner: string;
   app: string;
+  platform: string;
 }
 
+const SECRET_NAMES = ['superuser', 'owner', 'app', 'platform'] as const;
+
+/**
+ * The cluster's generated passwords, one per role, kept beside it. A file written by an older
+ * version lacks the newer roles' entries: they are added, and the existing ones kept.
+ */
 function loadSecrets(dir: string): Secrets {
   const file = join(dir, 'pg-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
   const gen = () => randomBytes(18).toString('base64url');
-  const secrets = { superuser: gen(), owner: gen(), app: gen() };
-  try {
-    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  const fresh = () => Object.fromEntries(SECRET_NAMES.map((k) => [k, gen()])) as unknown as Secrets;
+  if (!existsSync(file)) {
+    const secrets = fresh();
+    try {
+      writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: 'wx' });
+      return secrets;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const missing = SECRET_NAMES.filter((k) => typeof stored[k] !== 'string' || stored[k] === '');
+  if (missing.length === 0) return stored as Secrets;
+  const secrets = { ...stored } as Secrets;
+  for (const k of missing) secrets[k] = gen();
+  // Replaced atomically: a crash midway leaves the old file, never a truncated one.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(secrets), { mode: 0o600 });
+  renameSync(tmp, file);
   return secrets;
 }
 
@@ -79,7 +100,8 @@ async function answers(url: string): Promise<boolean> {
 
 /**
  * Starts (initialising on first use) a PostgreSQL cluster under `dataDir`, creates the
- * Tenantry database and roles, and returns connection URLs for the owner and runtime roles.
+ * Tenantry database and roles, and returns connection URLs for the owner, runtime and
+ * platform logins.
  * A cluster left running by an earlier process on the same directory is reused.
  */
 export async function startEmbeddedPostgres(opts: {
@@ -131,11 +153,13 @@ export async function startEmbeddedPostgres(opts: {
     database,
     ownerPassword: secrets.owner,
     appPassword: secrets.app,
+    platformPassword: secrets.platform,
   });
   return {
     superUrl: superUrl.replace(/\/postgres$/, `/${database}`),
     adminUrl: `postgres://tenantry_owner:${secrets.owner}@${base}`,
     runtimeUrl: `postgres://tenantry_app:${secrets.app}@${base}`,
+    platformUrl: `postgres://tenantry_platform:${secrets.platform}@${base}`,
     stop: async () => {
       if (started) await server.stop();
     },

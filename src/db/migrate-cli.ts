@@ -9,6 +9,7 @@ async function main() {
   const database = await resolveDatabase({
     databaseUrl: env.DATABASE_URL,
     adminUrl: env.DATABASE_ADMIN_URL,
+    platformUrl: env.DATABASE_PLATFORM_URL,
     dataDir: env.DATA_DIR,
     embeddedPort: env.EMBEDDED_PG_PORT,
     log,

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { splitSqlStatements } from './sql-statements.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MIGRATIONS_DIR = join(root, 'prisma', 'migrations');
@@ -40,7 +41,9 @@ function listMigrations(): { name: string; sql: string; checksum: string }[] {
 /**
  * Applies pending migrations (each in its own transaction, recorded in _prisma_migrations),
  * then re-applies the idempotent roles/functions/grants/policies in sql/. Runs as the owner
- * role; an advisory lock keeps concurrent instances from migrating at the same time.
+ * role; an advisory lock keeps concurrent instances from migrating at the same time. Every
+ * file is sent one statement at a time (Citus refuses multi-statement strings with DDL); the
+ * checksum is still that of the whole file, as Prisma records it.
  */
 export async function migrate(
   adminUrl: string,
@@ -67,7 +70,7 @@ export async function migrate(
       const id = randomUUID();
       await client.query('BEGIN');
       try {
-        await client.query(m.sql);
+        for (const statement of splitSqlStatements(m.sql)) await client.query(statement);
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
            VALUES ($1, $2, now(), $3, now(), 1)`,
@@ -86,7 +89,7 @@ export async function migrate(
       const sql = readFileSync(join(SQL_DIR, file), 'utf8');
       await client.query('BEGIN');
       try {
-        await client.query(sql);
+        for (const statement of splitSqlStatements(sql)) await client.query(statement);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { PlatformRunner, TenantRunner, TenantScope } from '../db/context.js';
 import { ownTenantRepository, tenantRepository } from '../db/repositories/tenants.js';
 import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
 import { Errors } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/roles.js';
 import { normaliseEmail } from '../domain/users.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { toTenantDto } from './tenants.js';
 import type { TokenService } from './tokens.js';
@@ -94,18 +92,6 @@ export function createAuthService(deps: {
         user: { id: admin.id, email: admin.email, name: admin.name, role: 'platform_admin' as const },
         tenant: null,
       };
-    },
-
-    /** Makes sure the configured platform admin exists; returns a generated password when it made one. */
-    async ensurePlatformAdmin(email: string, password: string | undefined): Promise<string | undefined> {
-      const existing = await deps.platformDb.platform(null, ({ tx }) => platformAdminRepository(tx).findByEmail(email));
-      if (existing && (!password || (await verifyPassword(existing.passwordHash, password)))) return undefined;
-      const generated = password ? undefined : randomBytes(15).toString('base64url');
-      const passwordHash = await hashPassword(password ?? generated!);
-      await deps.platformDb.platform(null, ({ tx }) =>
-        platformAdminRepository(tx).upsert({ id: newId(), email, name: 'Platform admin', passwordHash }),
-      );
-      return generated;
     },
   };
 }

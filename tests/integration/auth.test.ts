@@ -8,14 +8,14 @@ import {
   SignJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, randomSlug } from '../support/harness.js';
+import { createHarness, createPlatformAdmin, type Harness, randomSlug } from '../support/harness.js';
 import { addUser, comparable, expectProblem, readJson } from '../support/http-fixtures.js';
 
 let h: Harness;
 const platform = { email: `ops-${randomBytes(4).toString('hex')}@platform.test`, password: 'platform-password-2' };
 beforeAll(async () => {
   h = await createHarness();
-  await h.services.auth.ensurePlatformAdmin(platform.email, platform.password);
+  await createPlatformAdmin(h.db, platform.email, platform.password);
 });
 afterAll(() => h.close());
 

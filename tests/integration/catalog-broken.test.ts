@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { checkIsolation } from '../../src/db/self-check.js';
 import { assertIsolation } from '../../src/db/setup.js';
-import { tenantTableViolations } from '../support/catalog-invariants.js';
+import { tenantTableViolations, unindexedForeignKeys } from '../support/catalog-invariants.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // A separate database broken on purpose (never the shared one: other files run against it in
@@ -14,7 +14,7 @@ const BREAK = `
 
   CREATE TABLE rogue_unforced (tenant_id uuid NOT NULL, id uuid NOT NULL);
   ALTER TABLE rogue_unforced ENABLE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_unforced
+  CREATE POLICY tenant_isolation ON rogue_unforced TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
 
   CREATE TABLE rogue_or (tenant_id uuid, id uuid NOT NULL);
@@ -27,15 +27,32 @@ const BREAK = `
   CREATE TABLE rogue_widened (tenant_id uuid NOT NULL, id uuid NOT NULL);
   ALTER TABLE rogue_widened ENABLE ROW LEVEL SECURITY;
   ALTER TABLE rogue_widened FORCE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_widened
+  CREATE POLICY tenant_isolation ON rogue_widened TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
   CREATE POLICY widen ON rogue_widened FOR SELECT USING (true);
   GRANT SELECT ON rogue_widened TO tenantry_app;
 
+  -- The exact expression, but for PUBLIC: it binds every role, the runtime login included, yet
+  -- it is not the policy the grants are written for (and would be a second permissive one).
+  CREATE TABLE rogue_public (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_public ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_public FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_public
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+
+  -- A cross-tenant policy shared with the runtime login.
+  CREATE TABLE rogue_shared (tenant_id uuid NOT NULL, id uuid NOT NULL);
+  ALTER TABLE rogue_shared ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE rogue_shared FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant_isolation ON rogue_shared TO tenantry_app
+    USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
+  CREATE POLICY platform_all ON rogue_shared TO tenantry_platform, tenantry_app USING (true) WITH CHECK (true);
+  GRANT SELECT ON rogue_shared TO tenantry_app;
+
   CREATE TABLE rogue_parted (tenant_id uuid NOT NULL, id uuid NOT NULL) PARTITION BY HASH (tenant_id);
   ALTER TABLE rogue_parted ENABLE ROW LEVEL SECURITY;
   ALTER TABLE rogue_parted FORCE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON rogue_parted
+  CREATE POLICY tenant_isolation ON rogue_parted TO tenantry_app
     USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id());
   CREATE TABLE rogue_parted_p0 PARTITION OF rogue_parted FOR VALUES WITH (MODULUS 1, REMAINDER 0);
 
@@ -43,11 +60,18 @@ const BREAK = `
   CREATE TABLE side.rogue_elsewhere (tenant_id uuid NOT NULL, note text);
 
   ALTER TABLE students DISABLE ROW LEVEL SECURITY;
+
+  CREATE TABLE rogue_fk (tenant_id uuid NOT NULL, id uuid NOT NULL, student_id uuid NOT NULL, course_id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, student_id) REFERENCES students (tenant_id, id),
+    FOREIGN KEY (tenant_id, course_id) REFERENCES courses (tenant_id, id));
+  CREATE INDEX rogue_fk_course_first ON rogue_fk (course_id, tenant_id, id);
 `;
 
 const db = inject('db');
 let scratch: ScratchDatabase;
 let runtime: pg.Pool;
+let platform: pg.Pool;
 
 beforeAll(async () => {
   scratch = await createScratchDatabase(db);
@@ -56,13 +80,15 @@ beforeAll(async () => {
   await scratch.exec(
     'super',
     `CREATE TABLE owned_by_app (id int); ALTER TABLE owned_by_app OWNER TO tenantry_app;
-     INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
+     INSERT INTO rogue_widened VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());
+     INSERT INTO rogue_shared VALUES (gen_random_uuid(), gen_random_uuid()), (gen_random_uuid(), gen_random_uuid());`,
   );
   runtime = new pg.Pool({ connectionString: scratch.runtimeUrl, max: 2 });
+  platform = new pg.Pool({ connectionString: scratch.platformUrl, max: 2 });
 });
 
 afterAll(async () => {
-  await runtime?.end();
+  await Promise.all([runtime?.end(), platform?.end()]);
   await scratch?.drop();
 });
 
@@ -108,6 +134,29 @@ describe('isolation checks on a deliberately broken database', () => {
     }
   });
 
+  it('when a tenant policy is for PUBLIC, or a cross-tenant policy also names the runtime login, then checkIsolation reports each', async () => {
+    const rls = details(await checkIsolation(runtime), 'rls');
+    expect(rls).toEqual(
+      expect.arrayContaining([
+        'rogue_public: no tenant policy (tenant_id = app.current_tenant_id()) TO tenantry_app',
+        expect.stringMatching(/^rogue_public: extra permissive policy tenant_isolation /),
+        expect.stringMatching(/^rogue_shared: extra permissive policy platform_all /),
+      ]),
+    );
+    expect(rls.filter((d) => d.startsWith('rogue_shared: no tenant policy'))).toEqual([]);
+    // The runtime login reads every tenant's rows through the shared cross-tenant policy.
+    const client = await runtime.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL app.current_tenant_id = '00000000-0000-7000-8000-000000000001'`);
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM rogue_shared');
+      expect(rows[0]!.n).toBe(2);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+  });
+
   it('when a tenant table has the exact policy plus another permissive one, then checkIsolation reports it (rows do leak)', async () => {
     const client = await runtime.connect();
     try {
@@ -124,7 +173,7 @@ describe('isolation checks on a deliberately broken database', () => {
   });
 
   it('when assertIsolation runs on the broken database, then it throws a message naming each broken table', async () => {
-    const err = await assertIsolation(runtime).then(
+    const err = await assertIsolation({ runtime, platform }).then(
       () => null,
       (e: Error) => e,
     );
@@ -159,6 +208,16 @@ describe('isolation checks on a deliberately broken database', () => {
   });
 });
 
+describe('foreign keys without an index', () => {
+  it('when a foreign key has no index leading with its columns, then the catalog scan names it and only it', async () => {
+    // (tenant_id, course_id) is served by an index leading (course_id, tenant_id); (tenant_id,
+    // student_id) only by the primary key's first column, which is not enough.
+    expect(await unindexedForeignKeys(runtime)).toEqual([
+      'rogue_fk: foreign key rogue_fk_tenant_id_student_id_fkey (tenant_id, student_id) has no index leading with its columns',
+    ]);
+  });
+});
+
 describe('re-applying sql/ after migrations', () => {
   it('when migrations run again, then public tables are re-secured but a table in another schema stays reported', async () => {
     const other = await createScratchDatabase(db);
@@ -174,7 +233,7 @@ describe('re-applying sql/ after migrations', () => {
         expect.arrayContaining([
           'rogue_elsewhere: row level security is not enabled',
           'rogue_elsewhere: row level security is not forced',
-          'rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id())',
+          'rogue_elsewhere: no tenant policy (tenant_id = app.current_tenant_id()) TO tenantry_app',
         ]),
       );
     } finally {

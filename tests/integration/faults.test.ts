@@ -105,10 +105,12 @@ describe('PostgreSQL outage', () => {
       });
       return { kind: 'tenant', key: slug, status: res.status };
     };
-    // First the app's busy sessions are killed mid-transaction again and again (many cut
+    // First the app's busy sessions — tenant creations run on the platform login, bulk
+    // creations on the runtime login — are killed mid-transaction again and again (many cut
     // points), then the whole server stops.
     let cutting = true;
-    const kill = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'tenantry_app' AND state <> 'idle'`;
+    const kill = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE usename IN ('tenantry_app', 'tenantry_platform') AND state <> 'idle'`;
     const cutter = (async () => {
       while (cutting) await Promise.all([db.superQuery(kill).catch(() => undefined), sleep(5)]);
     })();

@@ -16,8 +16,8 @@ let slow: Harness;
 describe.runIf(installed)(`timeouts through PgBouncer${installed ? '' : ' (pgbouncer not installed here)'}`, () => {
   beforeAll(async () => {
     const db = inject('db');
-    bouncer = await startPgBouncer({ urls: [db.runtimeUrl], poolSize: 2 });
-    const via = { ...db, runtimeUrl: bouncer.via(db.runtimeUrl) };
+    bouncer = await startPgBouncer({ urls: [db.runtimeUrl, db.platformUrl], poolSize: 2 });
+    const via = { ...db, runtimeUrl: bouncer.via(db.runtimeUrl), platformUrl: bouncer.via(db.platformUrl) };
     const preparedStatements = bouncer.preparedStatements;
     h = await createHarnessOn(via, { poolSize: 2, preparedStatements });
     slow = await createHarnessOn(via, { poolSize: 2, statementTimeoutMs: 500, preparedStatements });

@@ -35,12 +35,14 @@ async function seed(t: number, n: number, app = apps[0]!) {
 describe.runIf(installed)(`isolation through PgBouncer${installed ? '' : ' (pgbouncer not installed here)'}`, () => {
   beforeAll(async () => {
     const db = inject('db');
-    bouncer = await startPgBouncer({ urls: [db.runtimeUrl], poolSize: SERVERS });
+    // Both logins through the bouncer: each gets its own server pool there (per user).
+    bouncer = await startPgBouncer({ urls: [db.runtimeUrl, db.platformUrl], poolSize: SERVERS });
     url = bouncer.via(db.runtimeUrl);
+    const via = { ...db, runtimeUrl: url, platformUrl: bouncer.via(db.platformUrl) };
     const opts = { poolSize: 12, preparedStatements: bouncer.preparedStatements };
     // One after the other: the first generates the shared signing key file, the second reads it.
-    apps = [await createHarnessOn({ ...db, runtimeUrl: url }, opts)];
-    apps.push(await createHarnessOn({ ...db, runtimeUrl: url }, opts));
+    apps = [await createHarnessOn(via, opts)];
+    apps.push(await createHarnessOn(via, opts));
     tenants = await Promise.all(Array.from({ length: TENANTS }, (_, i) => apps[i % 2]!.createTenant()));
     for (const _ of tenants) idsOf.push([]);
     await Promise.all(tenants.map(async (_, t) => [await seed(t, 0), await seed(t, 1, apps[1])]));

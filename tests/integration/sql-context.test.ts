@@ -130,14 +130,25 @@ describe('what the runtime role can and cannot do', () => {
       expect({ sql, code: (await attempt(client, sql)).code }).toEqual({ sql, code: '42501' });
   });
 
-  it('when it uses the platform role, then only by SET ROLE (never inherited), and from there not the owner', async () => {
+  it('when it tries to reach the platform plane, then SET ROLE to the platform login or any cross-tenant role and begin_platform are refused', async () => {
     await client.query('BEGIN');
-    expect(await one(`SELECT has_table_privilege('platform_admins', 'SELECT')`)).toBe(false);
-    await client.query('SET LOCAL ROLE tenantry_platform');
-    expect(await one('SELECT current_user')).toBe('tenantry_platform');
-    expect(Number(await one('SELECT count(*) FROM tenants WHERE id = ANY ($1)', [[a.id, b.id]]))).toBe(2);
-    expect((await attempt(client, 'SET ROLE tenantry_owner')).code).toBe('42501');
-    await client.query('COMMIT');
+    // Every role a policy other than the tenant ones is written for, read from the catalog.
+    const crossTenant = (
+      await client.query<{ role: string }>(
+        `SELECT DISTINCT r AS role FROM pg_policies, unnest(roles::text[]) r
+          WHERE schemaname = 'public' AND r <> 'public'
+            AND NOT (coalesce(qual, '') IN ('(tenant_id = app.current_tenant_id())', '(id = app.current_tenant_id())')
+                     AND coalesce(with_check, '(tenant_id = app.current_tenant_id())') = '(tenant_id = app.current_tenant_id())')`,
+      )
+    ).rows.map((r) => r.role);
+    expect(crossTenant).toContain('tenantry_platform');
+    for (const role of new Set([...crossTenant, 'tenantry_platform'])) {
+      for (const sql of [`SET ROLE ${role}`, `SET LOCAL ROLE ${role}`, `SET SESSION AUTHORIZATION ${role}`])
+        expect({ sql, code: (await attempt(client, sql)).code }).toEqual({ sql, code: '42501' });
+    }
+    expect((await attempt(client, 'SELECT app.begin_platform(NULL)')).code).toBe('42501');
+    expect(await one(`SELECT pg_has_role('tenantry_platform', 'MEMBER')`)).toBe(false);
+    expect(Number(await one('SELECT count(*) FROM tenants WHERE id = ANY ($1)', [[a.id, b.id]]))).toBe(0);
     expect(await one('SELECT current_user')).toBe('tenantry_app');
   });
 
@@ -165,7 +176,7 @@ describe('what the runtime role can and cannot do', () => {
 
 // Measured (PostgreSQL 15 and 18): pg_stats hides every table whose RLS applies to the reader
 // (its view filters on row_security_active), so most_common_vals of students are not exposed to
-// tenantry_app, with or without context, nor to tenantry_platform. What remains visible to SQL
+// tenantry_app, with or without context, nor to the tenantry_platform login. What remains visible to SQL
 // run as tenantry_app — never reachable through the API (see the injection test above):
 // table-wide row counts across all tenants (pg_class.reltuples, pg_stat_user_tables), and
 // planner estimates (EXPLAIN rows) that still use the column statistics, a weak oracle for
@@ -193,7 +204,12 @@ describe('statistics and catalog exposure', () => {
     expect(Number(await one(visible, [tables]))).toBe(0);
     await client.query('SELECT app.begin_request($1, null)', [a.id]);
     expect(Number(await one(visible, [tables]))).toBe(0);
-    await client.query('SET LOCAL ROLE tenantry_platform');
-    expect(Number(await one(visible, [tables]))).toBe(0);
+    const platform = await runtimeClient(h.db.platformUrl);
+    try {
+      const seen = await platform.query(visible, [tables]);
+      expect(Number(seen.rows[0]?.count)).toBe(0);
+    } finally {
+      await platform.end();
+    }
   });
 });

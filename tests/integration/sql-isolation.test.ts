@@ -182,19 +182,23 @@ describe('context function and role boundaries', () => {
     }
   });
 
-  it('when the runtime role reads platform_admins, then it is denied unless begin_platform switched the role', async () => {
+  it('when the runtime login reads platform_admins, then it is denied with or without context, and begin_platform is not its to call', async () => {
     expect((await attempt(client, 'SELECT count(*) FROM platform_admins')).code).toBe('42501');
     await asTenant(a);
     expect((await attempt(client, 'SELECT count(*) FROM platform_admins')).code).toBe('42501');
-    await client.query('COMMIT');
-    await client.query('BEGIN');
-    await client.query('SELECT app.begin_platform($1)', [h.platformAdminId]);
-    const seen = await attempt(client, 'SELECT current_user AS who, count(*)::int AS n FROM platform_admins');
-    expect(seen.rows[0]).toMatchObject({ who: 'tenantry_platform' });
-    expect(seen.rows[0]!.n).toBeGreaterThanOrEqual(1);
-    await client.query('COMMIT');
-    expect((await client.query('SELECT current_user AS who')).rows).toEqual([{ who: 'tenantry_app' }]);
-    await client.query('BEGIN');
+    expect((await attempt(client, 'SELECT app.begin_platform($1)', [h.platformAdminId])).code).toBe('42501');
     expect((await attempt(client, 'SELECT count(*) FROM platform_admins')).code).toBe('42501');
+    // Only the platform login, on a connection of its own, reads them.
+    const platform = await runtimeClient(h.db.platformUrl);
+    try {
+      await platform.query('BEGIN');
+      await platform.query('SELECT app.begin_platform($1)', [h.platformAdminId]);
+      const seen = await platform.query('SELECT current_user AS who, count(*)::int AS n FROM platform_admins');
+      expect(seen.rows[0]).toMatchObject({ who: 'tenantry_platform' });
+      expect(seen.rows[0]!.n).toBeGreaterThanOrEqual(1);
+      await platform.query('COMMIT');
+    } finally {
+      await platform.end();
+    }
   });
 });

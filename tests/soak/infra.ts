@@ -14,6 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export interface SoakDatabase {
   runtimeUrl: string;
   adminUrl: string;
+  platformUrl: string;
   /** Only an embedded cluster started here can be stopped and started (--fault). */
   restartable: boolean;
   stop(): Promise<void>;
@@ -21,10 +22,14 @@ export interface SoakDatabase {
   destroy(): Promise<void>;
 }
 
-/** SOAK_DATABASE_URL + SOAK_ADMIN_URL when both are set, else an embedded cluster of its own. */
+/** SOAK_DATABASE_URL + SOAK_ADMIN_URL + SOAK_PLATFORM_URL when set, else an embedded cluster of its own. */
 export async function soakDatabase(workDir: string): Promise<SoakDatabase> {
-  const external = { runtimeUrl: process.env.SOAK_DATABASE_URL, adminUrl: process.env.SOAK_ADMIN_URL };
-  if (external.runtimeUrl && external.adminUrl) {
+  const external = {
+    runtimeUrl: process.env.SOAK_DATABASE_URL,
+    adminUrl: process.env.SOAK_ADMIN_URL,
+    platformUrl: process.env.SOAK_PLATFORM_URL,
+  };
+  if (external.runtimeUrl && external.adminUrl && external.platformUrl) {
     await migrate(external.adminUrl);
     const refuse = async () => {
       throw new Error('--fault needs the embedded PostgreSQL (unset SOAK_DATABASE_URL)');
@@ -32,6 +37,7 @@ export async function soakDatabase(workDir: string): Promise<SoakDatabase> {
     return {
       runtimeUrl: external.runtimeUrl,
       adminUrl: external.adminUrl,
+      platformUrl: external.platformUrl,
       restartable: false,
       stop: refuse,
       start: refuse,
@@ -45,6 +51,7 @@ export async function soakDatabase(workDir: string): Promise<SoakDatabase> {
   return {
     runtimeUrl: server.runtimeUrl,
     adminUrl: server.adminUrl,
+    platformUrl: server.platformUrl,
     restartable: true,
     async stop() {
       await server?.stop();
@@ -104,6 +111,7 @@ export async function startServer(db: SoakDatabase, workDir: string): Promise<So
       DATA_DIR: join(workDir, 'app'),
       DATABASE_URL: db.runtimeUrl,
       DATABASE_ADMIN_URL: db.adminUrl,
+      DATABASE_PLATFORM_URL: db.platformUrl,
       DB_POOL_SIZE: '10',
       REDIS_URL: '',
       PLATFORM_ADMIN_EMAIL: platform.email,

@@ -12,14 +12,17 @@ export interface ServerConnection {
   state: string;
 }
 
-/** PgBouncer's server connections (SHOW SERVERS on the admin console) for one database. */
-export async function bouncerServers(adminUrl: string, database: string): Promise<ServerConnection[]> {
+/**
+ * PgBouncer's server connections (SHOW SERVERS on the admin console) for one database, and
+ * one user when given (PgBouncer keeps a server pool per database and user).
+ */
+export async function bouncerServers(adminUrl: string, database: string, user?: string): Promise<ServerConnection[]> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     const { rows } = await admin.query<Record<string, string>>('SHOW SERVERS');
     return rows
-      .filter((r) => r.database === database)
+      .filter((r) => r.database === database && (user === undefined || r.user === user))
       .map((r) => ({ pid: Number(r.remote_pid), user: r.user!, database: r.database!, state: r.state! }));
   } finally {
     await admin.end();
@@ -62,8 +65,10 @@ export async function inspectThroughBouncer(
   adminUrl: string,
   queries = 150,
 ): Promise<{ serverPids: number[]; seenPids: number[]; states: ConnectionState[]; leftovers: string[] }> {
-  const database = new URL(url).pathname.slice(1);
-  const serverPids = (await bouncerServers(adminUrl, database)).map((s) => s.pid);
+  const { pathname, username } = new URL(url);
+  const serverPids = (await bouncerServers(adminUrl, pathname.slice(1), decodeURIComponent(username))).map(
+    (s) => s.pid,
+  );
   const states: ConnectionState[] = [];
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {

@@ -25,10 +25,11 @@ export async function startFaultDb(): Promise<FaultDb> {
   const port = await freePort();
   let server: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, port });
   await migrate(server.adminUrl);
-  const { runtimeUrl, adminUrl, superUrl } = server;
+  const { runtimeUrl, platformUrl, adminUrl, superUrl } = server;
 
   return {
     runtimeUrl,
+    platformUrl,
     adminUrl,
     superUrl,
     dataDir,

@@ -11,8 +11,10 @@ import { migrate } from '../../src/db/migrate.js';
 export interface TestDatabase {
   /** Owner role: migrations and deliberately broken fixtures only, never isolation assertions. */
   adminUrl: string;
-  /** Runtime role tenantry_app: what the app and every isolation test connect as. */
+  /** Runtime login tenantry_app: what the app and every isolation test connect as. */
   runtimeUrl: string;
+  /** Platform login tenantry_platform: the app's platform pool, and the platform-plane tests. */
+  platformUrl: string;
   /** A superuser URL on the same cluster (fixture setup only). */
   superUrl: string;
   dataDir: string;
@@ -77,11 +79,13 @@ export default async function setup(project: TestProject) {
     const database = `tenantry_test_${randomBytes(4).toString('hex')}`;
     const appPassword = randomBytes(12).toString('hex');
     const ownerPassword = randomBytes(12).toString('hex');
-    await bootstrapDatabase(external, { database, appPassword, ownerPassword });
+    const platformPassword = randomBytes(12).toString('hex');
+    await bootstrapDatabase(external, { database, appPassword, ownerPassword, platformPassword });
     db = {
       superUrl: withDatabase(external, database),
       adminUrl: withDatabase(external, database, 'tenantry_owner', ownerPassword),
       runtimeUrl: withDatabase(external, database, 'tenantry_app', appPassword),
+      platformUrl: withDatabase(external, database, 'tenantry_platform', platformPassword),
       dataDir,
     };
     teardown = async () => {
@@ -94,7 +98,8 @@ export default async function setup(project: TestProject) {
     const port = await freePort();
     const { startEmbeddedPostgres } = await importEmbedded();
     const embedded = await startEmbeddedPostgres({ dataDir, port });
-    db = { superUrl: embedded.superUrl, adminUrl: embedded.adminUrl, runtimeUrl: embedded.runtimeUrl, dataDir };
+    const { superUrl, adminUrl, runtimeUrl, platformUrl } = embedded;
+    db = { superUrl, adminUrl, runtimeUrl, platformUrl, dataDir };
     teardown = async () => {
       await embedded.stop();
     };

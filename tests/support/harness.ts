@@ -4,9 +4,11 @@ import { inject } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { createDbClients, type DbClients } from '../../src/db/client.js';
 import type { TransactionRunner } from '../../src/db/context.js';
+import { ensurePlatformAdmin } from '../../src/db/platform-admins.js';
 import type { Principal } from '../../src/domain/roles.js';
 import type { Dispatcher } from '../../src/events/dispatcher.js';
 import type { AppServices } from '../../src/http/types.js';
+import { hashPassword, verifyPassword } from '../../src/services/passwords.js';
 import { wireServices } from '../../src/wiring.js';
 import type { TestDatabase } from './global-setup.js';
 
@@ -51,8 +53,14 @@ export function createHarness(opts: AppOnOptions = {}): Promise<Harness> {
   return createHarnessOn(inject('db'), opts);
 }
 
+/** Creates (or resets the password of) a platform admin the only way there is: as the owner. */
+export const createPlatformAdmin = (db: Pick<TestDatabase, 'adminUrl'>, email: string, password: string) =>
+  ensurePlatformAdmin(db.adminUrl, { email, password, passwords: { hash: hashPassword, verify: verifyPassword } });
+
 export interface AppOnOptions {
   poolSize?: number;
+  /** The platform login's pool; 4 unless given. */
+  platformPoolSize?: number;
   statementTimeoutMs?: number;
   preparedStatements?: boolean;
   /** Silent by default; pass one to see the app's own error log while diagnosing. */
@@ -60,14 +68,16 @@ export interface AppOnOptions {
 }
 
 /**
- * The app and helpers on a database of the caller's choosing: a runtime URL through
- * PgBouncer, or a separate cluster that a fault test may stop.
+ * The app and helpers on a database of the caller's choosing: runtime and platform URLs
+ * through PgBouncer, or a separate cluster that a fault test may stop.
  */
 export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {}): Promise<Harness> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const clients = createDbClients({
     url: db.runtimeUrl,
+    platformUrl: db.platformUrl,
     poolSize: opts.poolSize ?? 5,
+    platformPoolSize: opts.platformPoolSize ?? 4,
     statementTimeoutMs: opts.statementTimeoutMs ?? 15_000,
     preparedStatements: opts.preparedStatements,
   });
@@ -85,7 +95,7 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
     logger,
   );
   const email = `admin-${randomBytes(4).toString('hex')}@platform.test`;
-  await services.auth.ensurePlatformAdmin(email, 'platform-password-1');
+  await createPlatformAdmin(db, email, 'platform-password-1');
   const login = await services.auth.platformLogin({ email, password: 'platform-password-1' });
   const platformPrincipal = await services.tokens.verify(login.accessToken);
   const app = createApp({ services, logger });

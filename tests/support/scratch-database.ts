@@ -10,6 +10,7 @@ export interface ScratchDatabase {
   superUrl: string;
   adminUrl: string;
   runtimeUrl: string;
+  platformUrl: string;
   /** Runs SQL on the scratch database as the given role (fixture setup only). */
   exec(as: 'owner' | 'super', sql: string): Promise<void>;
   drop(): Promise<void>;
@@ -30,6 +31,7 @@ export async function createScratchDatabase(db: TestDatabase, prefix = 'tenantry
     superUrl: onDatabase(db.superUrl, name),
     adminUrl: onDatabase(db.adminUrl, name),
     runtimeUrl: onDatabase(db.runtimeUrl, name),
+    platformUrl: onDatabase(db.platformUrl, name),
     async exec(as, sql) {
       const client = new pg.Client({ connectionString: as === 'owner' ? scratch.adminUrl : scratch.superUrl });
       await client.connect();

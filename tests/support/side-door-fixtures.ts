@@ -12,7 +12,7 @@ export function sideDoorFixture() {
   const tenantB = randomUUID();
   const ownerRole = `gate_owner_${suffix}`;
   const midRole = `gate_mid_${suffix}`;
-  const policy = `USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id())`;
+  const policy = `TO tenantry_app USING (tenant_id = app.current_tenant_id()) WITH CHECK (tenant_id = app.current_tenant_id())`;
 
   // As the superuser: seed rows past RLS, and what only a superuser can create or own.
   const asSuper = `

@@ -8,8 +8,29 @@ describe('configuration', () => {
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
-  it('when only one of the two database URLs is set, then it fails naming the pair', () => {
-    expect(() => parseEnv({ DATABASE_URL: 'postgres://app@db/tenantry' })).toThrow(/DATABASE_ADMIN_URL/);
+  it('when only some of the three database URLs are set, then it fails naming the missing ones', () => {
+    const runtime = 'postgres://tenantry_app@db/tenantry';
+    const admin = 'postgres://tenantry_owner@db/tenantry';
+    const platform = 'postgres://tenantry_platform@db/tenantry';
+    expect(() => parseEnv({ DATABASE_URL: runtime })).toThrow(/missing: DATABASE_ADMIN_URL, DATABASE_PLATFORM_URL/);
+    expect(() => parseEnv({ DATABASE_URL: runtime, DATABASE_ADMIN_URL: admin })).toThrow(
+      /all three.*missing: DATABASE_PLATFORM_URL/,
+    );
+    expect(() => parseEnv({ DATABASE_PLATFORM_URL: platform })).toThrow(/missing: DATABASE_URL, DATABASE_ADMIN_URL/);
+  });
+
+  it('when all three database URLs are set, then they are taken with the platform pool size', () => {
+    const env = parseEnv({
+      DATABASE_URL: 'postgres://tenantry_app@db/tenantry',
+      DATABASE_ADMIN_URL: 'postgres://tenantry_owner@db/tenantry',
+      DATABASE_PLATFORM_URL: 'postgres://tenantry_platform@db/tenantry',
+      DB_PLATFORM_POOL_SIZE: '6',
+    });
+    expect(env).toMatchObject({
+      DATABASE_PLATFORM_URL: 'postgres://tenantry_platform@db/tenantry',
+      DB_PLATFORM_POOL_SIZE: 6,
+    });
+    expect(parseEnv({}).DB_PLATFORM_POOL_SIZE).toBe(4);
   });
 
   it('when several variables are invalid, then one error names each of them', () => {

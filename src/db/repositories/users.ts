@@ -47,12 +47,5 @@ export function platformAdminRepository(tx: Tx) {
     get(id: string) {
       return tx.platformAdmin.findUnique({ where: { id } });
     },
-    upsert(data: { id: string; email: string; name: string; passwordHash: string }) {
-      return tx.platformAdmin.upsert({
-        where: { email: data.email },
-        create: data,
-        update: { passwordHash: data.passwordHash },
-      });
-    },
   };
 }
