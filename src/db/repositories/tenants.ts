@@ -1,12 +1,16 @@
+import type { TenantStatus } from '../../domain/tenant/status.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TenantScope, Tx } from '../context.js';
 import { guard } from '../errors.js';
 import type { UserRow, UserWrite } from './users.js';
 
 const withSettings = { settings: true } as const;
-export type TenantWithSettings = Prisma.TenantGetPayload<{ include: typeof withSettings }>;
-export type TenantRow = Prisma.TenantGetPayload<object>;
-export type TenantStatusValue = TenantRow['status'];
+/** The status column is text with a CHECK constraint listing exactly the domain's statuses. */
+export type TenantRow = Omit<Prisma.TenantGetPayload<object>, 'status'> & { status: TenantStatus };
+export type TenantWithSettings = Omit<Prisma.TenantGetPayload<{ include: typeof withSettings }>, 'status'> & {
+  status: TenantStatus;
+};
+type TenantStatusValue = TenantStatus;
 
 export interface TenantWrite {
   id: string;
@@ -29,31 +33,38 @@ export interface SettingsWrite {
 export function tenantRepository(tx: Tx) {
   return {
     create(data: TenantWrite) {
-      return guard(() => tx.tenant.create({ data }), { conflict: `tenant slug '${data.slug}' is already taken` });
+      return guard(() => tx.tenant.create({ data }) as Promise<TenantRow>, {
+        conflict: `tenant slug '${data.slug}' is already taken`,
+      });
     },
     createSettings(data: SettingsWrite & { tenantId: string }) {
       return tx.tenantSettings.create({ data });
     },
     /** A new tenant's first user, written with the tenant in the same platform transaction. */
     createUser(tenantId: string, data: UserWrite): Promise<UserRow> {
-      return guard(() => tx.user.create({ data: { ...data, tenantId } }), {
+      return guard(() => tx.user.create({ data: { ...data, tenantId } }) as Promise<UserRow>, {
         conflict: 'a user with this email already exists',
       });
     },
     get(id: string): Promise<TenantWithSettings | null> {
-      return tx.tenant.findUnique({ where: { id }, include: withSettings });
+      return tx.tenant.findUnique({ where: { id }, include: withSettings }) as Promise<TenantWithSettings | null>;
     },
-    findBySlug(slug: string) {
-      return tx.tenant.findUnique({ where: { slug } });
+    findBySlug(slug: string): Promise<TenantRow | null> {
+      return tx.tenant.findUnique({ where: { slug } }) as Promise<TenantRow | null>;
     },
     list(query: { limit: number; after?: string; status?: TenantStatusValue }): Promise<TenantWithSettings[]> {
       const where: Prisma.TenantWhereInput = {};
       if (query.after) where.id = { gt: query.after };
       if (query.status) where.status = query.status;
-      return tx.tenant.findMany({ where, orderBy: { id: 'asc' }, take: query.limit, include: withSettings });
+      return tx.tenant.findMany({ where, orderBy: { id: 'asc' }, take: query.limit, include: withSettings }) as Promise<
+        TenantWithSettings[]
+      >;
     },
     update(id: string, data: { name?: string; status?: TenantStatusValue; updatedAt?: Date }) {
-      return guard(() => tx.tenant.update({ where: { id }, data, include: withSettings }), { notFound: 'tenant' });
+      return guard(
+        () => tx.tenant.update({ where: { id }, data, include: withSettings }) as Promise<TenantWithSettings>,
+        { notFound: 'tenant' },
+      );
     },
     updateSettings(tenantId: string, data: SettingsWrite) {
       return guard(() => tx.tenantSettings.update({ where: { tenantId }, data }), { notFound: 'tenant' });
@@ -68,7 +79,10 @@ export function tenantRepository(tx: Tx) {
 export function ownTenantRepository({ tx, tenantId }: TenantScope) {
   return {
     get(): Promise<TenantWithSettings | null> {
-      return tx.tenant.findUnique({ where: { id: tenantId }, include: withSettings });
+      return tx.tenant.findUnique({
+        where: { id: tenantId },
+        include: withSettings,
+      }) as Promise<TenantWithSettings | null>;
     },
     /** Slug and plan, as the request path needs them before the request transaction. */
     async profile(): Promise<{ slug: string; plan: string; limits: unknown } | null> {

@@ -1,3 +1,4 @@
+import type { TenantStatus } from '../../domain/tenant/status.js';
 import type { Tx } from '../context.js';
 
 export interface UsageCounts {
@@ -24,8 +25,10 @@ export function usageRepository(tx: Tx) {
       };
     },
 
-    tenants() {
-      return tx.tenant.findMany({ select: { id: true, slug: true, status: true }, orderBy: { id: 'asc' } });
+    tenants(): Promise<{ id: string; slug: string; status: TenantStatus }[]> {
+      return tx.tenant.findMany({ select: { id: true, slug: true, status: true }, orderBy: { id: 'asc' } }) as Promise<
+        { id: string; slug: string; status: TenantStatus }[]
+      >;
     },
 
     /** One grouped query per table (never one per tenant); tenants without rows are absent. */

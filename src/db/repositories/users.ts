@@ -1,8 +1,10 @@
+import type { TenantRole } from '../../domain/roles.js';
 import type { Prisma, User } from '../../generated/prisma/client.js';
 import type { TenantScope, Tx } from '../context.js';
 import { guard } from '../errors.js';
 
-export type UserRow = User;
+/** The role column is text with a CHECK constraint listing exactly these roles. */
+export type UserRow = Omit<User, 'role'> & { role: TenantRole };
 export type UserWrite = Omit<Prisma.UserUncheckedCreateInput, 'tenantId' | 'createdAt' | 'updatedAt'>;
 export type UserUpdate = Partial<Omit<UserWrite, 'id'>>;
 
@@ -10,25 +12,25 @@ export type UserUpdate = Partial<Omit<UserWrite, 'id'>>;
 export function userRepository({ tx, tenantId }: TenantScope) {
   return {
     create(data: UserWrite): Promise<UserRow> {
-      return guard(() => tx.user.create({ data: { ...data, tenantId } }), {
+      return guard(() => tx.user.create({ data: { ...data, tenantId } }) as Promise<UserRow>, {
         conflict: 'a user with this email already exists',
       });
     },
     get(id: string): Promise<UserRow | null> {
-      return tx.user.findUnique({ where: { tenantId_id: { tenantId, id } } });
+      return tx.user.findUnique({ where: { tenantId_id: { tenantId, id } } }) as Promise<UserRow | null>;
     },
     findByEmail(email: string): Promise<UserRow | null> {
-      return tx.user.findUnique({ where: { tenantId_email: { tenantId, email } } });
+      return tx.user.findUnique({ where: { tenantId_email: { tenantId, email } } }) as Promise<UserRow | null>;
     },
     list(query: { limit: number; after?: string }): Promise<UserRow[]> {
       return tx.user.findMany({
         where: { tenantId, ...(query.after && { id: { gt: query.after } }) },
         orderBy: { id: 'asc' },
         take: query.limit,
-      });
+      }) as Promise<UserRow[]>;
     },
     update(id: string, data: UserUpdate): Promise<UserRow> {
-      return guard(() => tx.user.update({ where: { tenantId_id: { tenantId, id } }, data }), {
+      return guard(() => tx.user.update({ where: { tenantId_id: { tenantId, id } }, data }) as Promise<UserRow>, {
         conflict: 'a user with this email already exists',
         notFound: 'user',
       });
