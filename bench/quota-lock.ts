@@ -90,9 +90,9 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
       await c.query(ADVISORY_FN);
       await c.query('GRANT EXECUTE ON FUNCTION bench_lock_quota_advisory(uuid) TO tenantry_app');
     });
-    await seedTenants(db.runtimeUrl, db.prefix, 0, tenants);
+    await seedTenants(db.platformUrl, db.prefix, 0, tenants);
     await asPlatform(
-      db.runtimeUrl,
+      db.platformUrl,
       `INSERT INTO tenant_settings (tenant_id, plan, limits)
        SELECT id, 'enterprise', '{}' FROM tenants WHERE slug LIKE $1`,
       [`bench-${db.prefix}-%`],
