@@ -9,7 +9,7 @@ export interface PoolStats {
 }
 
 /** Prometheus metrics of one app instance (its own registry, so tests stay independent). */
-export function createMetrics(opts: { pool?: PoolStats; defaultMetrics?: boolean } = {}) {
+export function createMetrics(opts: { pool?: PoolStats; platformPool?: PoolStats; defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -25,17 +25,21 @@ export function createMetrics(opts: { pool?: PoolStats; defaultMetrics?: boolean
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const pool = opts.pool;
-  if (pool) {
+  const pools = Object.entries({ runtime: opts.pool, platform: opts.platformPool }).filter(
+    (e): e is [string, PoolStats] => e[1] !== undefined,
+  );
+  if (pools.length) {
     new Gauge({
       name: 'tenantry_db_pool_connections',
-      help: 'Runtime database pool connections by state',
-      labelNames: ['state'] as const,
+      help: 'Database pool connections by login (runtime, platform) and state',
+      labelNames: ['pool', 'state'] as const,
       registers: [registry],
       collect() {
-        this.set({ state: 'total' }, pool.totalCount);
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'waiting' }, pool.waitingCount);
+        for (const [name, pool] of pools) {
+          this.set({ pool: name, state: 'total' }, pool.totalCount);
+          this.set({ pool: name, state: 'idle' }, pool.idleCount);
+          this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+        }
       },
     });
   }
