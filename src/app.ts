@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
+import { clientAddress, refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
 import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
@@ -21,6 +21,8 @@ export interface AppDeps {
   metrics?: Metrics;
   probes?: Probe[];
   bodyLimitBytes?: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer that sets it). */
+  trustProxy?: boolean;
 }
 
 /** Builds the Hono app; no listening (tests call app.request()). */
@@ -29,9 +31,10 @@ export function createApp(deps: AppDeps) {
   app.onError(onError);
   app.notFound((c) => problem(c, Errors.notFound('route')));
 
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = deps.metrics ?? createMetrics({ login: deps.services });
   app.use('*', requestContext(deps.logger, deps.services));
   app.use('*', metrics.middleware);
+  app.use('/api/*', clientAddress(deps.trustProxy ?? false));
   const apiBodyLimit = bodyLimit({
     maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
     onError: () => {

@@ -72,7 +72,13 @@ async function main() {
     services,
     logger,
     probes,
-    metrics: createMetrics({ pool: clients.pool, platformPool: clients.platform.pool, defaultMetrics: true }),
+    trustProxy: env.TRUST_PROXY,
+    metrics: createMetrics({
+      pool: clients.pool,
+      platformPool: clients.platform.pool,
+      defaultMetrics: true,
+      login: services,
+    }),
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening');

@@ -12,6 +12,10 @@ import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
+import { createHashWorkers } from './services/hash-workers.js';
+import { memoryAttemptStore, redisAttemptStore } from './services/login-attempts.js';
+import { createLoginGuard } from './services/login-guard.js';
+import { createHashQueue, createPasswords, defaultHashConcurrency } from './services/passwords.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
@@ -29,18 +33,34 @@ export interface Wired {
   runner: TransactionRunner;
 }
 
+/** The settings wireServices reads. */
+export type WiringEnv = Pick<
+  Env,
+  | 'DATA_DIR'
+  | 'JWT_PRIVATE_KEY'
+  | 'JWT_KEY_ID'
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
+  | 'ACCESS_TOKEN_TTL_SECONDS'
+  | 'OUTBOX_POLL_MS'
+> &
+  Partial<
+    Pick<
+      Env,
+      | 'LOGIN_ACCOUNT_MAX_FAILURES'
+      | 'LOGIN_ADDRESS_MAX_FAILURES'
+      | 'LOGIN_BACKOFF_BASE_MS'
+      | 'LOGIN_BACKOFF_MAX_SECONDS'
+      | 'LOGIN_FAILURE_WINDOW_SECONDS'
+      | 'PASSWORD_HASH_CONCURRENCY'
+      | 'PASSWORD_HASH_QUEUE'
+      | 'PASSWORD_HASH_NICE'
+    >
+  >;
+
 /** Builds every service once, from plain factories (no container, no module singletons). */
 export async function wireServices(
-  env: Pick<
-    Env,
-    | 'DATA_DIR'
-    | 'JWT_PRIVATE_KEY'
-    | 'JWT_KEY_ID'
-    | 'JWT_ISSUER'
-    | 'JWT_AUDIENCE'
-    | 'ACCESS_TOKEN_TTL_SECONDS'
-    | 'OUTBOX_POLL_MS'
-  >,
+  env: WiringEnv,
   clients: DbClients,
   logger: Logger,
   shared: { redis?: Redis } = {},
@@ -63,6 +83,22 @@ export async function wireServices(
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
   const tenantProfiles = createTenantProfiles({ tenantDb });
+  const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? defaultHashConcurrency();
+  const passwords = createPasswords(
+    createHashQueue({ concurrency, maxWaiting: env.PASSWORD_HASH_QUEUE ?? concurrency * 4 }),
+    createHashWorkers(concurrency, env.PASSWORD_HASH_NICE ?? 10),
+  );
+  const backoff = {
+    baseMs: env.LOGIN_BACKOFF_BASE_MS ?? 1000,
+    capMs: (env.LOGIN_BACKOFF_MAX_SECONDS ?? 60) * 1000,
+    windowMs: (env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900) * 1000,
+  };
+  const loginGuard = createLoginGuard({
+    store: shared.redis ? redisAttemptStore(shared.redis) : memoryAttemptStore(),
+    account: { ...backoff, threshold: env.LOGIN_ACCOUNT_MAX_FAILURES ?? 5 },
+    address: { ...backoff, threshold: env.LOGIN_ADDRESS_MAX_FAILURES ?? 20 },
+    onFailure: (failure) => logger.warn({ login: failure }, 'login failed'),
+  });
   const services: AppServices = {
     tenantDb,
     tenantProfiles,
@@ -72,11 +108,16 @@ export async function wireServices(
       platformDb,
       tokens,
       refresh: createRefreshTokens({ tenantDb, platformDb }),
+      passwords,
+      guard: loginGuard,
     }),
+    loginGuard,
+    passwords,
     tenants: createTenantService({
       db: platformDb,
       onEvents: () => dispatcher.kick(),
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
+      hashPassword: passwords.hash,
     }),
     transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
     usage: createTenantUsageService({ db: platformDb }),
@@ -84,7 +125,7 @@ export async function wireServices(
     currentTenant: createCurrentTenantService(),
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
-    users: createUserService(),
+    users: createUserService({ passwords }),
     rateLimit: createRateLimitService({ redis: shared.redis }),
   };
   return { services, dispatcher, runner };

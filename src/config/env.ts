@@ -36,6 +36,23 @@ const EnvSchema = z
     JWT_KEY_ID: z.string().optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
+    // Behind a load balancer: the client address is the last X-Forwarded-For entry it added.
+    TRUST_PROXY: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    // Login flood protection: failures allowed per account / per client address before the
+    // first block, then blocks of base × 2^k ms up to the cap; failures forgotten after the window.
+    LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
+    LOGIN_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(1000),
+    LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    // Password hashes computed at once (default: half the cores) and allowed to wait.
+    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+    // Scheduling priority of the hashing threads (Linux nice, 0–19): busy cores serve requests first.
+    PASSWORD_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
   })
   .superRefine((env, ctx) => {

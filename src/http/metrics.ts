@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { AppEnv } from './types.js';
+import type { AppEnv, AppServices } from './types.js';
 
 export interface PoolStats {
   totalCount: number;
@@ -9,7 +9,15 @@ export interface PoolStats {
 }
 
 /** Prometheus metrics of one app instance (its own registry, so tests stay independent). */
-export function createMetrics(opts: { pool?: PoolStats; platformPool?: PoolStats; defaultMetrics?: boolean } = {}) {
+export function createMetrics(
+  opts: {
+    pool?: PoolStats;
+    platformPool?: PoolStats;
+    defaultMetrics?: boolean;
+    /** Login flood protection and the hashing queue. */
+    login?: Pick<AppServices, 'loginGuard' | 'passwords'>;
+  } = {},
+) {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -40,6 +48,30 @@ export function createMetrics(opts: { pool?: PoolStats; platformPool?: PoolStats
           this.set({ pool: name, state: 'idle' }, pool.idleCount);
           this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
         }
+      },
+    });
+  }
+
+  const login = opts.login;
+  if (login) {
+    new Counter({
+      name: 'tenantry_login_failures_total',
+      help: 'Failed sign-ins by reason (throttled and busy were refused before any hash)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [reason, n] of login.loginGuard.failures) this.inc({ reason }, n);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_password_hash_queue',
+      help: 'Password hashing queue: running and waiting jobs',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        this.set({ state: 'running' }, login.passwords.queue.stats.running);
+        this.set({ state: 'waiting' }, login.passwords.queue.stats.waiting);
       },
     });
   }

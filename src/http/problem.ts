@@ -65,7 +65,8 @@ export function problem(c: Context<AppEnv>, err: DomainError): Response {
   };
   if (err.issues?.length) body.errors = err.issues satisfies FieldIssue[];
   if (status === 401) c.header('WWW-Authenticate', 'Bearer');
-  if (status === 503) c.header('Retry-After', '1');
+  if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+  else if (status === 503) c.header('Retry-After', '1');
   // The rest of an oversized body was never read: don't reuse the connection for the next request.
   if (status === 413) c.header('Connection', 'close');
   c.header('Content-Type', 'application/problem+json');

@@ -5,6 +5,8 @@ import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
+import type { LoginGuard } from '../services/login-guard.js';
+import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantProfiles } from '../services/tenant-profiles.js';
@@ -35,6 +37,10 @@ export interface AppServices {
   enrollments: EnrollmentService;
   users: UserService;
   rateLimit: RateLimitService;
+  /** Login flood protection (its failure counts feed /metrics). */
+  loginGuard: LoginGuard;
+  /** Password hashing through the bounded queue (its state feeds /metrics). */
+  passwords: Passwords;
 }
 
 export type TenantPrincipal = Extract<Principal, { kind: 'tenant' }>;
@@ -48,6 +54,8 @@ export interface AppEnv {
     principal: Principal;
     /** The request's tenant transaction (tenant callers of routes that open one). */
     scope?: TenantScope;
+    /** The client's address (the socket's, or the proxy's X-Forwarded-For entry when trusted). */
+    clientAddress: string;
   };
 }
 

@@ -1,10 +1,11 @@
 import type { PlatformRunner, TenantRunner, TenantScope } from '../db/context.js';
 import { ownTenantRepository, tenantRepository } from '../db/repositories/tenants.js';
 import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
-import { Errors } from '../domain/errors.js';
+import { DomainError, Errors } from '../domain/errors.js';
 import type { Principal } from '../domain/roles.js';
 import { normaliseEmail } from '../domain/users.js';
-import { dummyPasswordHash, verifyPassword } from './passwords.js';
+import { emailHash, type LoginFailureReason, type LoginGuard } from './login-guard.js';
+import type { Passwords } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { toTenantDto } from './tenants.js';
 import type { TokenService } from './tokens.js';
@@ -24,7 +25,44 @@ export function createAuthService(deps: {
   platformDb: PlatformRunner;
   tokens: TokenService;
   refresh: RefreshTokens;
+  passwords: Passwords;
+  guard: LoginGuard;
 }) {
+  const { guard, passwords } = deps;
+
+  /**
+   * The flood-protected part of both logins: refused at once while the account or the address
+   * is blocked (before any lookup or hash), every failure counted, logged and reported.
+   */
+  async function guarded<T>(
+    who: { tenant: string | null; email: string; clientAddress: string },
+    attempt: (fail: (reason: LoginFailureReason) => Promise<never>) => Promise<T>,
+  ): Promise<T> {
+    const key = { account: `${who.tenant ?? 'platform'} ${who.email}`, clientAddress: who.clientAddress };
+    const report = (reason: LoginFailureReason) =>
+      guard.report({ tenant: who.tenant, emailHash: emailHash(who.email), clientAddress: who.clientAddress, reason });
+    try {
+      await guard.admit(key);
+    } catch (err) {
+      report('throttled');
+      throw err;
+    }
+    const fail = async (reason: LoginFailureReason): Promise<never> => {
+      await guard.failed(key);
+      report(reason);
+      throw Errors.unauthorized(who.tenant === null ? 'invalid email or password' : INVALID_LOGIN);
+    };
+    let result: T;
+    try {
+      result = await attempt(fail);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'service_unavailable') report('busy');
+      throw err;
+    }
+    await guard.succeeded(key);
+    return result;
+  }
+
   async function pair(principal: Principal, refreshToken?: string): Promise<TokenPair> {
     const { accessToken, expiresIn } = await deps.tokens.issue(principal);
     const tenantId = principal.kind === 'tenant' ? principal.tenantId : null;
@@ -33,27 +71,37 @@ export function createAuthService(deps: {
   }
 
   return {
-    async login(input: { tenant: string; email: string; password: string }): Promise<TokenPair> {
-      // Resolving a slug is a platform lookup; the user is then read under that tenant's context.
-      const tenant = await deps.platformDb.platform(null, ({ tx }) => tenantRepository(tx).findBySlug(input.tenant));
-      const user =
-        tenant?.status === 'active'
-          ? await deps.tenantDb.tenant({ tenantId: tenant.id, userId: null }, (scope) =>
-              userRepository(scope).findByEmail(normaliseEmail(input.email)),
-            )
-          : null;
-      const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
-      if (!tenant || !user || !ok) throw Errors.unauthorized(INVALID_LOGIN);
-      return pair({ kind: 'tenant', userId: user.id, tenantId: tenant.id, role: user.role });
+    async login(input: { tenant: string; email: string; password: string }, clientAddress: string): Promise<TokenPair> {
+      const slug = input.tenant.toLowerCase();
+      const email = normaliseEmail(input.email);
+      return guarded({ tenant: slug, email, clientAddress }, async (fail) => {
+        // Resolving a slug is a platform lookup; the user is then read under that tenant's context.
+        const tenant = await deps.platformDb.platform(null, ({ tx }) => tenantRepository(tx).findBySlug(slug));
+        const user =
+          tenant?.status === 'active'
+            ? await deps.tenantDb.tenant({ tenantId: tenant.id, userId: null }, (scope) =>
+                userRepository(scope).findByEmail(email),
+              )
+            : null;
+        // Always one verification (against a dummy hash when there is no user): same cost either way.
+        const ok = await passwords.verify(user?.passwordHash, input.password);
+        if (!tenant) return fail('unknown_tenant');
+        if (tenant.status !== 'active') return fail('tenant_inactive');
+        if (!user) return fail('unknown_user');
+        if (!ok) return fail('bad_password');
+        return pair({ kind: 'tenant', userId: user.id, tenantId: tenant.id, role: user.role });
+      });
     },
 
-    async platformLogin(input: { email: string; password: string }): Promise<TokenPair> {
-      const admin = await deps.platformDb.platform(null, ({ tx }) =>
-        platformAdminRepository(tx).findByEmail(normaliseEmail(input.email)),
-      );
-      const ok = await verifyPassword(admin?.passwordHash ?? (await dummyPasswordHash()), input.password);
-      if (!admin || !ok) throw Errors.unauthorized('invalid email or password');
-      return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' });
+    async platformLogin(input: { email: string; password: string }, clientAddress: string): Promise<TokenPair> {
+      const email = normaliseEmail(input.email);
+      return guarded({ tenant: null, email, clientAddress }, async (fail) => {
+        const admin = await deps.platformDb.platform(null, ({ tx }) => platformAdminRepository(tx).findByEmail(email));
+        const ok = await passwords.verify(admin?.passwordHash, input.password);
+        if (!admin) return fail('unknown_user');
+        if (!ok) return fail('bad_password');
+        return pair({ kind: 'platform', userId: admin.id, role: 'platform_admin' });
+      });
     },
 
     /** Rotates a refresh token; the new access token carries the user's current role. */

@@ -7,7 +7,7 @@ import type { TenantRole } from '../domain/roles.js';
 import { assertQuota } from '../domain/tenant/quotas.js';
 import { assertNotSelf, normaliseEmail } from '../domain/users.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
-import { hashPassword } from './passwords.js';
+import type { Passwords } from './passwords.js';
 
 export interface UserDto {
   id: string;
@@ -35,7 +35,8 @@ export interface UserInput {
 }
 
 /** Tenant users, on the caller's tenant transaction; the plan's maxUsers is enforced. */
-export function createUserService() {
+export function createUserService(deps: { passwords: Pick<Passwords, 'hash'> }) {
+  const hashPassword = deps.passwords.hash;
   return {
     async list(scope: TenantScope, query: PageQuery): Promise<Page<UserDto>> {
       const rows = await userRepository(scope).list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });

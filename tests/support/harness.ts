@@ -9,7 +9,7 @@ import type { Principal } from '../../src/domain/roles.js';
 import type { Dispatcher } from '../../src/events/dispatcher.js';
 import type { AppServices } from '../../src/http/types.js';
 import { hashPassword, verifyPassword } from '../../src/services/passwords.js';
-import { wireServices } from '../../src/wiring.js';
+import { type WiringEnv, wireServices } from '../../src/wiring.js';
 import type { TestDatabase } from './global-setup.js';
 
 export interface TestTenant {
@@ -65,6 +65,8 @@ export interface AppOnOptions {
   preparedStatements?: boolean;
   /** Silent by default; pass one to see the app's own error log while diagnosing. */
   logger?: Logger;
+  /** Settings beyond the defaults (login flood thresholds, hashing queue, keys …). */
+  env?: Partial<WiringEnv>;
 }
 
 /**
@@ -90,15 +92,17 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
       OUTBOX_POLL_MS: 50,
       JWT_PRIVATE_KEY: undefined,
       JWT_KEY_ID: undefined,
+      ...opts.env,
     },
     clients,
     logger,
   );
   const email = `admin-${randomBytes(4).toString('hex')}@platform.test`;
   await createPlatformAdmin(db, email, 'platform-password-1');
-  const login = await services.auth.platformLogin({ email, password: 'platform-password-1' });
+  const login = await services.auth.platformLogin({ email, password: 'platform-password-1' }, 'local');
   const platformPrincipal = await services.tokens.verify(login.accessToken);
-  const app = createApp({ services, logger });
+  // X-Forwarded-For is trusted so tests can speak as several client addresses.
+  const app = createApp({ services, logger, trustProxy: true });
 
   const request: Harness['request'] = (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };

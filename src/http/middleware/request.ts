@@ -97,3 +97,18 @@ export const refuseStrayQuery = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * The client's address for login flood protection: the socket's peer, or — behind a trusted
+ * load balancer — the last X-Forwarded-For entry, the one that proxy appended (entries before
+ * it are whatever the client sent). Requests without a socket (app.request) are `local`.
+ */
+export const clientAddress = (trustProxy: boolean) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    let address: string | undefined;
+    if (trustProxy) address = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    address ||= (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+      ?.remoteAddress;
+    c.set('clientAddress', address?.slice(0, 64) || 'local');
+    await next();
+  });

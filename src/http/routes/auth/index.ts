@@ -3,9 +3,11 @@ import * as routes from './auth.routes.js';
 
 export function authRouter() {
   return createRouter()
-    .openapi(routes.login, async (c) => c.json(await c.var.services.auth.login(c.req.valid('json')), 200))
+    .openapi(routes.login, async (c) =>
+      c.json(await c.var.services.auth.login(c.req.valid('json'), c.var.clientAddress), 200),
+    )
     .openapi(routes.platformLogin, async (c) =>
-      c.json(await c.var.services.auth.platformLogin(c.req.valid('json')), 200),
+      c.json(await c.var.services.auth.platformLogin(c.req.valid('json'), c.var.clientAddress), 200),
     )
     .openapi(routes.refresh, async (c) =>
       c.json(await c.var.services.auth.refresh(c.req.valid('json').refreshToken), 200),
