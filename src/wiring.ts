@@ -85,7 +85,7 @@ export async function wireServices(
   const tenantProfiles = createTenantProfiles({ tenantDb });
   const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? defaultHashConcurrency();
   const passwords = createPasswords(
-    createHashQueue({ concurrency, maxWaiting: env.PASSWORD_HASH_QUEUE ?? concurrency * 4 }),
+    createHashQueue({ concurrency, maxWaiting: env.PASSWORD_HASH_QUEUE ?? concurrency * 8 }),
     createHashWorkers(concurrency, env.PASSWORD_HASH_NICE ?? 10),
   );
   const backoff = {
