@@ -33,7 +33,7 @@ beforeAll(async () => {
   // One after the other: both would otherwise race to create the platform admin.
   servers.push(await startServerProcess(env));
   servers.push(await startServerProcess(env));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
@@ -92,7 +92,7 @@ describe.skipIf(!bin)('two instances and one Redis', () => {
     expect(new Set(ok.map((s) => s.server)).size).toBe(2);
     const keys = await redis.client().keys('tenantry:rl:*');
     expect(keys).toContain(`tenantry:rl:${t.id}`);
-  });
+  }, 120_000);
 
   it('when a platform admin changes a limit on one instance, then the other applies it within a second', async () => {
     const t = await h.createTenant();
@@ -111,7 +111,7 @@ describe.skipIf(!bin)('two instances and one Redis', () => {
     console.info(`instances-redis: limit change seen by the other instance after ${Math.round(seenMs)} ms`);
     expect(seenMs).toBeLessThan(1000);
     expect((await get(servers[0]!, t.token)).headers.get('ratelimit-limit')).toBe('4321');
-  });
+  }, 120_000);
 
   it('when Redis stops mid-run, then both instances keep serving from memory, log the outage once and recover', async () => {
     const t = await h.createTenant();
@@ -145,5 +145,5 @@ describe.skipIf(!bin)('two instances and one Redis', () => {
     // Shared again: the counter is back in Redis.
     await (await get(servers[1]!, t.token)).arrayBuffer();
     expect(Number(await redis.client().get(`tenantry:rl:${t.id}`))).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });

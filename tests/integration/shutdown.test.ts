@@ -6,7 +6,7 @@ import { freePort } from '../support/free-port.js';
 import { logLines, type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 // The real server on an embedded PostgreSQL of its own, stopped with SIGTERM under load.
-const DRAIN_MS = 1000;
+const DRAIN_MS = 2000;
 let server: ServerProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
 chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when started by root
@@ -155,5 +155,5 @@ describe('graceful shutdown', () => {
     expect(Number(closing?.inFlight)).toBeGreaterThan(0);
     expect(logs.some((l) => l.msg === 'shut down' && l.code === 0)).toBe(true);
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
-  });
+  }, 240_000);
 });

@@ -60,7 +60,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { re
       return code;
     },
   };
-  const deadline = Date.now() + (opts.readyMs ?? 60_000);
+  const deadline = Date.now() + (opts.readyMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${out.slice(-3000)}`);
     const live = await fetch(`${origin}/health/live`).then(

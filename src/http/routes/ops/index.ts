@@ -18,6 +18,11 @@ export function opsRouter(probes: Probe[], registry: Registry) {
     const checks: Record<string, string> = {};
     let ok = true;
     for (const probe of probes) {
+      // After a failing required probe the answer is known: a draining instance says so at once.
+      if (!ok) {
+        checks[probe.name] = 'skipped';
+        continue;
+      }
       try {
         await probe.check();
         checks[probe.name] = 'ok';
