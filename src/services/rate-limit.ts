@@ -67,9 +67,11 @@ export function createRateLimitService(
   };
 
   async function consumeShared(redis: Redis, tenantId: string, limit: number): Promise<RateLimitDecision> {
+    const sent = Date.now();
     try {
       const decision = await decideShared(redis, tenantId, limit);
-      if (stats.degraded) {
+      // An answer to a command sent before the outage began says nothing about recovery.
+      if (stats.degraded && sent > outageSince) {
         stats.degraded = false;
         opts.onRecovery?.(Date.now() - outageSince);
       }
