@@ -13,12 +13,13 @@ import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
 import { createHashWorkers } from './services/hash-workers.js';
-import { memoryAttemptStore, redisAttemptStore } from './services/login-attempts.js';
+import { memoryAttemptStore, redisAttemptStore, withFallback } from './services/login-attempts.js';
 import { createLoginGuard } from './services/login-guard.js';
 import { createHashQueue, createPasswords, defaultHashConcurrency } from './services/passwords.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
+import { createTenantCache } from './services/tenant-cache.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
 import { createTenantUsageService } from './services/tenant-usage.js';
@@ -63,7 +64,7 @@ export async function wireServices(
   env: WiringEnv,
   clients: DbClients,
   logger: Logger,
-  shared: { redis?: Redis } = {},
+  shared: { redis?: Redis; subscriber?: Redis } = {},
 ): Promise<Wired> {
   const runner = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   // Each plane's runner on its own, so a service holds only the plane it works on.
@@ -82,7 +83,12 @@ export async function wireServices(
     pollMs: env.OUTBOX_POLL_MS,
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
-  const tenantProfiles = createTenantProfiles({ tenantDb });
+  const cache = createTenantCache({
+    redis: shared.redis,
+    subscriber: shared.subscriber,
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'tenant cache invalidation not shared'),
+  });
+  const tenantProfiles = createTenantProfiles({ tenantDb, cache });
   const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? defaultHashConcurrency();
   const passwords = createPasswords(
     createHashQueue({ concurrency, maxWaiting: env.PASSWORD_HASH_QUEUE ?? concurrency * 8 }),
@@ -94,7 +100,11 @@ export async function wireServices(
     windowMs: (env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900) * 1000,
   };
   const loginGuard = createLoginGuard({
-    store: shared.redis ? redisAttemptStore(shared.redis) : memoryAttemptStore(),
+    store: shared.redis
+      ? withFallback(redisAttemptStore(shared.redis), memoryAttemptStore(), (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'redis unavailable: login counters on this instance'),
+        )
+      : memoryAttemptStore(),
     account: { ...backoff, threshold: env.LOGIN_ACCOUNT_MAX_FAILURES ?? 5 },
     address: { ...backoff, threshold: env.LOGIN_ADDRESS_MAX_FAILURES ?? 20 },
     onFailure: (failure) => logger.warn({ login: failure }, 'login failed'),
@@ -126,7 +136,16 @@ export async function wireServices(
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService({ passwords }),
-    rateLimit: createRateLimitService({ redis: shared.redis }),
+    rateLimit: createRateLimitService({
+      redis: shared.redis,
+      // Logged once per outage; every decision taken meanwhile is counted in the metrics.
+      onOutage: (err) =>
+        logger.error(
+          { err: { message: (err as Error).message } },
+          'redis unavailable: rate limits fall back to this instance',
+        ),
+      onRecovery: (outageMs) => logger.warn({ outageMs }, 'redis available again: rate limits shared'),
+    }),
   };
   return { services, dispatcher, runner };
 }

@@ -111,3 +111,25 @@ export function redisAttemptStore(redis: Redis, prefix = 'tenantry:login:'): Att
     },
   };
 }
+
+/**
+ * Redis when it answers, this instance's memory while it does not: a Redis outage must not
+ * open the logins to unthrottled guessing, nor refuse every sign-in.
+ */
+export function withFallback(primary: AttemptStore, fallback: AttemptStore, onError: (err: unknown) => void): AttemptStore {
+  const attempt =
+    <A extends unknown[], R>(f: (s: AttemptStore, ...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await f(primary, ...a);
+      } catch (err) {
+        onError(err);
+        return f(fallback, ...a);
+      }
+    };
+  return {
+    get: attempt((s, key: string, now: number) => s.get(key, now)),
+    fail: attempt((s, key: string, now: number, p: BackoffPolicy) => s.fail(key, now, p)),
+    reset: attempt((s, key: string) => s.reset(key)),
+  };
+}

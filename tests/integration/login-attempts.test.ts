@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptStore,
@@ -5,17 +6,26 @@ import {
   blockMs,
   memoryAttemptStore,
   redisAttemptStore,
+  withFallback,
 } from '../../src/services/login-attempts.js';
 import { createHashQueue } from '../../src/services/passwords.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { redisServerBinary, startTestRedis, stopTestRedis, type TestRedis } from '../support/redis-server.js';
+
+const bin = redisServerBinary();
+if (!bin) throw new Error('redis-server is not installed (apt-get install redis-server; .ci/run installs it)');
 
 const policy = { threshold: 3, baseMs: 1000, capMs: 8000, windowMs: 60_000 };
 
 let server: TestRedis;
+let redis: Redis;
 beforeAll(async () => {
-  server = await startRedis();
+  server = await startTestRedis(bin);
+  redis = server.client();
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  redis.disconnect();
+  await stopTestRedis(server);
+});
 
 describe('backoff', () => {
   it('when failures pass the threshold, then blocks double from the base up to the cap', () => {
@@ -27,7 +37,7 @@ describe('backoff', () => {
 
 describe.each([
   ['memory', () => memoryAttemptStore()],
-  ['redis', () => redisAttemptStore(server.redis, `test:${Math.random()}:`)],
+  ['redis', () => redisAttemptStore(redis, `test:${Math.random()}:`)],
 ] as const)('%s attempt store', (_name, make: () => AttemptStore) => {
   it('when failures are counted, then the record blocks past the threshold, and reset clears it', async () => {
     const store = make();
@@ -46,15 +56,29 @@ describe.each([
 
 describe('redis attempt store', () => {
   it('when a key is written, then it carries an expiry and no email in clear', async () => {
-    const store = redisAttemptStore(server.redis, 'probe:');
+    const store = redisAttemptStore(redis, 'probe:');
     const key = attemptKey('account', 'tenant-x person@example.test');
     await store.fail(key, Date.now(), policy);
-    const keys = await server.redis.keys('probe:*');
+    const keys = await redis.keys('probe:*');
     expect(keys).toEqual([`probe:${key}`]);
     expect(keys[0]).not.toContain('example');
-    const ttl = await server.redis.pttl(keys[0]!);
+    const ttl = await redis.pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(policy.windowMs);
+  });
+});
+
+describe('redis outage', () => {
+  it('when Redis does not answer, then failures are counted in memory and still block', async () => {
+    const dead = new (redis.constructor as typeof Redis)({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    dead.on('error', () => undefined);
+    const errors: unknown[] = [];
+    const store = withFallback(redisAttemptStore(dead), memoryAttemptStore(), (e) => errors.push(e));
+    const key = attemptKey('address', '192.0.2.7');
+    for (let i = 0; i < 3; i++) await store.fail(key, 5_000, policy);
+    expect(await store.get(key, 5_100)).toEqual({ failures: 3, blockedUntil: 6_000 });
+    expect(errors.length).toBeGreaterThan(0);
+    dead.disconnect();
   });
 });
 

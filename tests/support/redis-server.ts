@@ -1,42 +1,79 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
-export interface TestRedis {
-  redis: Redis;
-  stop(): Promise<void>;
+/** Debian's redis-server, when installed (CI installs it; `.ci/run`). */
+export function redisServerBinary(): string | undefined {
+  for (const candidate of ['/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** A redis-server of the test's own (no persistence), so the test can also stop it. */
-export async function startRedis(): Promise<TestRedis> {
-  if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server is not installed (Debian package redis-server); this test needs it');
-  }
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Stops the server (SIGKILL: an outage, not a clean shutdown). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  client(): Redis;
+}
+
+/** A Redis of the test's own on a free port (no persistence), so the test may also stop it. */
+export async function startTestRedis(bin: string): Promise<TestRedis> {
   const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; !(await listening(port)); i++) {
-    if (i > 50) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  let child: ChildProcess | undefined;
+  const clients: Redis[] = [];
+
+  const start = async () => {
+    child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100; i++) {
+      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+      probe.on('error', () => undefined);
+      const ok = await probe.connect().then(
+        () => probe.ping().then(() => true),
+        () => false,
+      );
+      probe.disconnect();
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not answer on port ${port}`);
+  };
+
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
   return {
-    redis,
-    async stop() {
-      redis.disconnect();
-      proc.kill('SIGTERM');
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill,
+    start,
+    client() {
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
     },
   };
 }
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** Stops the server and any client handed out. */
+export async function stopTestRedis(redis: TestRedis | undefined): Promise<void> {
+  await redis?.kill();
+}
