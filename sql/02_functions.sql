@@ -18,11 +18,15 @@ CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
 
 -- First statement of every tenant transaction (runtime login only): sets the context with
 -- SET LOCAL (Citus only forwards SET LOCAL to workers, never set_config) and returns the
--- tenant's status in the same round trip. Unknown and suspended tenants (and users that no
--- longer exist) raise, so no tenant context can be had for them whatever the application
--- does. Never used inside a policy. The function's own SET clause restores only search_path
--- on exit; the SET LOCALs of other settings stay for the rest of the transaction.
-CREATE OR REPLACE FUNCTION app.begin_request(p_tenant uuid, p_user uuid DEFAULT NULL)
+-- tenant's status in the same round trip. Unknown and suspended tenants raise, and so does a
+-- user that no longer exists, is deactivated, holds another role than the token says
+-- (p_role), or changed their password after the token was issued (p_issued_at), so no
+-- tenant context can be had for them whatever the application does. Never used inside a
+-- policy. The function's own SET clause restores only search_path on exit; the SET LOCALs of
+-- other settings stay for the rest of the transaction.
+DROP FUNCTION IF EXISTS app.begin_request(uuid, uuid);
+CREATE OR REPLACE FUNCTION app.begin_request(
+  p_tenant uuid, p_user uuid DEFAULT NULL, p_role text DEFAULT NULL, p_issued_at timestamptz DEFAULT NULL)
   RETURNS text
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -41,8 +45,11 @@ BEGIN
   ELSIF v_status <> 'active' THEN
     RAISE EXCEPTION 'tenant is %', v_status USING ERRCODE = 'TN403';
   END IF;
-  IF p_user IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM public.users u WHERE u.tenant_id = p_tenant AND u.id = p_user) THEN
+  IF p_user IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM public.users u
+        WHERE u.tenant_id = p_tenant AND u.id = p_user AND u.active
+          AND (p_role IS NULL OR u.role = p_role)
+          AND (p_issued_at IS NULL OR u.tokens_valid_from IS NULL OR p_issued_at >= u.tokens_valid_from)) THEN
     RAISE EXCEPTION 'unknown user' USING ERRCODE = 'TN401';
   END IF;
   RETURN v_status;
@@ -62,5 +69,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION app.begin_request(uuid, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.begin_request(uuid, uuid, text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.begin_platform(uuid) FROM PUBLIC;

@@ -12,8 +12,8 @@ GRANT USAGE ON SCHEMA app TO tenantry_app, tenantry_platform;
 GRANT USAGE ON SCHEMA public TO tenantry_app, tenantry_platform;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id(), app.current_user_id() TO tenantry_app, tenantry_platform;
 -- Each context function for its own login only (older installs granted both to tenantry_app).
-REVOKE ALL ON FUNCTION app.begin_request(uuid, uuid), app.begin_platform(uuid) FROM tenantry_app, tenantry_platform;
-GRANT EXECUTE ON FUNCTION app.begin_request(uuid, uuid) TO tenantry_app;
+REVOKE ALL ON FUNCTION app.begin_request(uuid, uuid, text, timestamptz), app.begin_platform(uuid) FROM tenantry_app, tenantry_platform;
+GRANT EXECUTE ON FUNCTION app.begin_request(uuid, uuid, text, timestamptz) TO tenantry_app;
 GRANT EXECUTE ON FUNCTION app.begin_platform(uuid) TO tenantry_platform;
 
 -- Least privilege: start from nothing (older installs granted more, and column grants go with

@@ -102,7 +102,10 @@ export async function wireServices(
   const loginGuard = createLoginGuard({
     store: shared.redis
       ? withFallback(redisAttemptStore(shared.redis), memoryAttemptStore(), (err) =>
-          logger.warn({ err: { message: (err as Error).message } }, 'redis unavailable: login counters on this instance'),
+          logger.warn(
+            { err: { message: (err as Error).message } },
+            'redis unavailable: login counters on this instance',
+          ),
         )
       : memoryAttemptStore(),
     account: { ...backoff, threshold: env.LOGIN_ACCOUNT_MAX_FAILURES ?? 5 },

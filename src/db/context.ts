@@ -9,6 +9,10 @@ export type Tx = Prisma.TransactionClient;
 export interface TenantContext {
   tenantId: string;
   userId: string | null;
+  /** The role the caller's token names: the database refuses the context unless the user holds it. */
+  role?: string;
+  /** The token's `iat` (epoch seconds): refused when the user's sessions were ended after it. */
+  issuedAt?: number;
 }
 
 /**
@@ -55,7 +59,7 @@ export interface RunnerOptions {
 }
 
 const CONTEXT_SQL = {
-  tenant: 'SELECT app.begin_request($1::uuid, $2::uuid)',
+  tenant: 'SELECT app.begin_request($1::uuid, $2::uuid, $3::text, $4::timestamptz)',
   platform: 'SELECT app.begin_platform($1::uuid)',
 } as const;
 
@@ -116,8 +120,16 @@ export function createTransactionRunner(
 
   return {
     tenant: (context, fn) =>
-      run(clients, CONTEXT_SQL.tenant, [context.tenantId, context.userId], (tx) =>
-        fn({ tx, tenantId: context.tenantId, userId: context.userId }),
+      run(
+        clients,
+        CONTEXT_SQL.tenant,
+        [
+          context.tenantId,
+          context.userId,
+          context.role ?? null,
+          context.issuedAt === undefined ? null : new Date(context.issuedAt * 1000).toISOString(),
+        ],
+        (tx) => fn({ tx, tenantId: context.tenantId, userId: context.userId }),
       ),
     platform: (adminId, fn) => run(clients.platform, CONTEXT_SQL.platform, [adminId], (tx) => fn({ tx, adminId })),
   };

@@ -15,8 +15,8 @@ export interface RefusalNames {
 }
 
 const CONTEXT_REFUSALS: Record<string, () => DomainError> = {
-  TN404: () => Errors.unauthorized('the token no longer names an active tenant user'),
-  TN401: () => Errors.unauthorized('the token no longer names an active tenant user'),
+  TN404: () => Errors.invalidToken('the token no longer names an active tenant user'),
+  TN401: () => Errors.invalidToken('the token no longer names an active tenant user'),
   TN403: () => Errors.tenantSuspended(),
   TN400: () => Errors.unauthorized(),
 };

@@ -35,7 +35,16 @@ export class DomainError extends Error {
   }
 }
 
+/** A 401 for an access token that was sent but is not good (RFC 6750 `invalid_token`). */
+export class InvalidTokenError extends DomainError {
+  constructor(message = 'invalid token') {
+    super('unauthorized', message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
 export const Errors = {
+  invalidToken: (message?: string) => new InvalidTokenError(message),
   notFound: (what: string) => new DomainError('not_found', `${what} not found`),
   conflict: (message: string) => new DomainError('conflict', message),
   validation: (message: string, issues?: FieldIssue[]) => new DomainError('validation_failed', message, issues),

@@ -4,5 +4,5 @@ export type Role = TenantRole | 'platform_admin';
 
 /** Who is calling: from a verified access token only. */
 export type Principal =
-  | { kind: 'tenant'; userId: string; tenantId: string; role: TenantRole }
+  | { kind: 'tenant'; userId: string; tenantId: string; role: TenantRole; issuedAt?: number }
   | { kind: 'platform'; userId: string; role: 'platform_admin' };

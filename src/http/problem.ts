@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, type ErrorCode, type FieldIssue } from '../domain/errors.js';
+import { DomainError, type ErrorCode, type FieldIssue, InvalidTokenError } from '../domain/errors.js';
 import type { AppEnv } from './types.js';
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -53,6 +53,9 @@ export function toDomainError(err: unknown): DomainError {
   return new DomainError('internal_error', 'an unexpected error occurred');
 }
 
+const bearerError = (description: string) =>
+  `Bearer error="invalid_token", error_description="${description.replace(/[^\x20-\x7e]|["\\]/g, '')}"`;
+
 export function problem(c: Context<AppEnv>, err: DomainError): Response {
   const status = STATUS[err.code];
   const body: Record<string, unknown> = {
@@ -64,7 +67,10 @@ export function problem(c: Context<AppEnv>, err: DomainError): Response {
     requestId: c.get('requestId'),
   };
   if (err.issues?.length) body.errors = err.issues satisfies FieldIssue[];
-  if (status === 401) c.header('WWW-Authenticate', 'Bearer');
+  // RFC 6750: plain `Bearer` when no token was sent (or for a failed sign-in), the error code
+  // and a short description when the token itself was refused.
+  if (status === 401)
+    c.header('WWW-Authenticate', err instanceof InvalidTokenError ? bearerError(err.message) : 'Bearer');
   if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
   else if (status === 503) c.header('Retry-After', '1');
   // The rest of an oversized body was never read: don't reuse the connection for the next request.

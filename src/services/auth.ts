@@ -2,8 +2,9 @@ import type { PlatformRunner, TenantRunner, TenantScope } from '../db/context.js
 import { ownTenantRepository, tenantRepository } from '../db/repositories/tenants.js';
 import { platformAdminRepository, userRepository } from '../db/repositories/users.js';
 import { DomainError, Errors } from '../domain/errors.js';
+import { assertPasswordStrength } from '../domain/passwords.js';
 import type { Principal } from '../domain/roles.js';
-import { normaliseEmail } from '../domain/users.js';
+import { normaliseEmail, sessionsRestartAt } from '../domain/users.js';
 import { emailHash, type LoginFailureReason, type LoginGuard } from './login-guard.js';
 import type { Passwords } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
@@ -89,6 +90,7 @@ export function createAuthService(deps: {
         if (tenant.status !== 'active') return fail('tenant_inactive');
         if (!user) return fail('unknown_user');
         if (!ok) return fail('bad_password');
+        if (!user.active) return fail('user_inactive');
         return pair({ kind: 'tenant', userId: user.id, tenantId: tenant.id, role: user.role });
       });
     },
@@ -120,6 +122,48 @@ export function createAuthService(deps: {
     },
 
     logout: (refreshToken: string) => deps.refresh.revoke(refreshToken),
+
+    /**
+     * A tenant user changes their own password: the current one is checked (failures count
+     * against the account like failed logins), the new one must be strong; every other session
+     * ends (refresh tokens revoked, older access tokens refused) and a new pair is returned.
+     */
+    async changePassword(
+      scope: TenantScope,
+      input: { currentPassword: string; newPassword: string },
+      clientAddress: string,
+    ): Promise<TokenPair> {
+      const users = userRepository(scope);
+      const user = scope.userId ? await users.get(scope.userId) : null;
+      if (!user) throw Errors.unauthorized();
+      const attempt = { account: `user ${user.id}`, clientAddress };
+      await guard.admit(attempt);
+      if (!(await passwords.verify(user.passwordHash, input.currentPassword))) {
+        await guard.failed(attempt);
+        guard.report({
+          tenant: scope.tenantId,
+          emailHash: emailHash(user.email),
+          clientAddress,
+          reason: 'bad_password',
+        });
+        throw Errors.validation('the current password is wrong', [
+          { path: 'currentPassword', message: 'is not the current password' },
+        ]);
+      }
+      await guard.succeeded(attempt);
+      assertPasswordStrength(input.newPassword, user.email);
+      if (input.newPassword === input.currentPassword) {
+        throw Errors.validation('the new password is the current one', [
+          { path: 'newPassword', message: 'must differ from the current password' },
+        ]);
+      }
+      await users.update(user.id, {
+        passwordHash: await passwords.hash(input.newPassword),
+        tokensValidFrom: sessionsRestartAt(),
+      });
+      const refreshToken = await deps.refresh.restart(scope, user.id);
+      return pair({ kind: 'tenant', tenantId: scope.tenantId, userId: user.id, role: user.role }, refreshToken);
+    },
 
     /** A tenant user's profile and tenant, on the request's tenant transaction. */
     async me(scope: TenantScope) {

@@ -116,7 +116,11 @@ export function redisAttemptStore(redis: Redis, prefix = 'tenantry:login:'): Att
  * Redis when it answers, this instance's memory while it does not: a Redis outage must not
  * open the logins to unthrottled guessing, nor refuse every sign-in.
  */
-export function withFallback(primary: AttemptStore, fallback: AttemptStore, onError: (err: unknown) => void): AttemptStore {
+export function withFallback(
+  primary: AttemptStore,
+  fallback: AttemptStore,
+  onError: (err: unknown) => void,
+): AttemptStore {
   const attempt =
     <A extends unknown[], R>(f: (s: AttemptStore, ...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {

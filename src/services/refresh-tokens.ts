@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PlatformRunner, TenantRunner } from '../db/context.js';
+import type { PlatformRunner, TenantRunner, TenantScope } from '../db/context.js';
 import { platformRefreshStore, type RefreshStore, tenantRefreshStore } from '../db/repositories/refresh-tokens.js';
 import { DomainError, Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -57,6 +57,16 @@ export function createRefreshTokens(deps: { tenantDb: TenantRunner; platformDb: 
     /** A new family for a fresh login, in its own transaction of the subject's plane. */
     issue: (tenantId: string | null, subjectId: string) =>
       within(tenantId, ({ store }) => mint(store, tenantId, subjectId, newId())),
+
+    /**
+     * Ends every session of a tenant user and starts one new family, in the caller's
+     * transaction (a password change): committed, or rolled back, together with the change.
+     */
+    async restart(scope: TenantScope, userId: string): Promise<string> {
+      const store = tenantRefreshStore(scope);
+      await store.revokeUser(userId);
+      return mint(store, scope.tenantId, userId, newId());
+    },
 
     /** Consumes a refresh token and returns its subject and a rotated successor. */
     async rotate(token: string): Promise<{ tenantId: string | null; subjectId: string; next: string }> {

@@ -23,7 +23,7 @@ export function createTenantProfiles(deps: { tenantDb: TenantRunner; cache?: Ten
     get(context: TenantContext): Promise<TenantProfile> {
       return cache.load(context.tenantId, 'profile', async () => {
         const row = await deps.tenantDb.tenant(context, (scope) => ownTenantRepository(scope).profile());
-        if (!row) throw Errors.unauthorized('the token no longer names an active tenant user');
+        if (!row) throw Errors.invalidToken('the token no longer names an active tenant user');
         return { slug: row.slug, limits: effectiveLimits(row.plan, row.limits) };
       });
     },

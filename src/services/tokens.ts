@@ -88,19 +88,19 @@ export function createTokenService(opts: {
           clockTolerance: CLOCK_TOLERANCE_S,
         });
         const claims = Claims.safeParse(payload);
-        if (!claims.success) throw Errors.unauthorized('token claims are invalid');
+        if (!claims.success) throw Errors.invalidToken('token claims are invalid');
         const c = claims.data;
         const principal: Principal =
           c.role === 'platform_admin'
             ? { kind: 'platform', userId: c.sub, role: c.role }
-            : { kind: 'tenant', userId: c.sub, tenantId: c.tid, role: c.role };
+            : { kind: 'tenant', userId: c.sub, tenantId: c.tid, role: c.role, issuedAt: payload.iat };
         // A token is never trusted past the shorter of its exp and iat + the maximum lifetime.
         cache.set(token, principal, Math.min(payload.exp!, (payload.iat ?? now) + ttlSeconds));
         return principal;
       } catch (err) {
-        if (err instanceof joseErrors.JWTExpired) throw Errors.unauthorized('token expired');
+        if (err instanceof joseErrors.JWTExpired) throw Errors.invalidToken('token expired');
         // Any other jose error, and TypeErrors from key or algorithm confusion, is a bad token.
-        throw Errors.unauthorized('invalid token');
+        throw Errors.invalidToken('invalid token');
       }
     },
 

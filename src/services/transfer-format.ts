@@ -58,6 +58,8 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
     email: text(254),
     name: text(200),
     role: z.enum(TENANT_ROLES),
+    // Absent from exports made before users could be deactivated.
+    active: z.boolean().optional(),
     // Absent from exports made without credentials: the imported user cannot log in until an
     // admin sets a password.
     passwordHash: text(1000)

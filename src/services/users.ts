@@ -1,11 +1,12 @@
 import type { TenantScope } from '../db/context.js';
 import { quotaRepository } from '../db/repositories/quotas.js';
+import { tenantRefreshStore } from '../db/repositories/refresh-tokens.js';
 import { type UserRow, type UserUpdate, userRepository } from '../db/repositories/users.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { TenantRole } from '../domain/roles.js';
 import { assertQuota } from '../domain/tenant/quotas.js';
-import { assertNotSelf, normaliseEmail } from '../domain/users.js';
+import { assertAnotherAdmin, assertNotSelf, endsSessions, normaliseEmail, sessionsRestartAt } from '../domain/users.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 import type { Passwords } from './passwords.js';
 
@@ -14,6 +15,7 @@ export interface UserDto {
   email: string;
   name: string;
   role: TenantRole;
+  active: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,6 +25,7 @@ export const toUserDto = (u: UserRow): UserDto => ({
   email: u.email,
   name: u.name,
   role: u.role,
+  active: u.active,
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),
 });
@@ -33,6 +36,8 @@ export interface UserInput {
   password: string;
   role: TenantRole;
 }
+
+export type UserPatch = Partial<UserInput> & { active?: boolean };
 
 /** Tenant users, on the caller's tenant transaction; the plan's maxUsers is enforced. */
 export function createUserService(deps: { passwords: Pick<Passwords, 'hash'> }) {
@@ -63,7 +68,12 @@ export function createUserService(deps: { passwords: Pick<Passwords, 'hash'> }) 
       return toUserDto(user);
     },
 
-    async update(scope: TenantScope, id: string, patch: Partial<UserInput>): Promise<UserDto> {
+    /**
+     * A role change, a deactivation or a new password ends the user's sessions: refresh tokens
+     * revoked, access tokens refused by the context function from now on. The last active
+     * tenant admin can be neither demoted nor deactivated.
+     */
+    async update(scope: TenantScope, id: string, patch: UserPatch): Promise<UserDto> {
       const { password, email, ...rest } = patch;
       const data: UserUpdate = {
         ...rest,
@@ -71,12 +81,29 @@ export function createUserService(deps: { passwords: Pick<Passwords, 'hash'> }) 
         ...(password !== undefined && { passwordHash: await hashPassword(password) }),
       };
       if (Object.keys(data).length === 0) return this.get(scope, id);
-      return toUserDto(await userRepository(scope).update(id, data));
+      const users = userRepository(scope);
+      const current = await users.get(id);
+      if (!current) throw Errors.notFound('user');
+      const demoted = (patch.role !== undefined && patch.role !== 'tenant_admin') || patch.active === false;
+      if (current.role === 'tenant_admin' && current.active && demoted) {
+        assertAnotherAdmin((await users.lockActiveAdmins()).filter((admin) => admin !== id));
+      }
+      if (endsSessions(current, patch)) {
+        data.tokensValidFrom = sessionsRestartAt();
+        await tenantRefreshStore(scope).revokeUser(id);
+      }
+      return toUserDto(await users.update(id, data));
     },
 
     async remove(scope: TenantScope, id: string): Promise<void> {
       assertNotSelf(scope.userId, id, 'delete');
-      await userRepository(scope).remove(id);
+      const users = userRepository(scope);
+      const current = await users.get(id);
+      if (current?.role === 'tenant_admin' && current.active) {
+        assertAnotherAdmin((await users.lockActiveAdmins()).filter((admin) => admin !== id));
+      }
+      // Its refresh tokens go with it (foreign key cascade); its access tokens name no user.
+      await users.remove(id);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptStore,
@@ -70,7 +70,12 @@ describe('redis attempt store', () => {
 
 describe('redis outage', () => {
   it('when Redis does not answer, then failures are counted in memory and still block', async () => {
-    const dead = new (redis.constructor as typeof Redis)({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const dead = new Redis({
+      port: 1,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
     dead.on('error', () => undefined);
     const errors: unknown[] = [];
     const store = withFallback(redisAttemptStore(dead), memoryAttemptStore(), (e) => errors.push(e));

@@ -18,7 +18,10 @@ afterAll(() => h.close());
 const STUDENTS = '/api/v1/students';
 
 async function expectUnauthorized(res: Response) {
-  expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  // RFC 6750: plain Bearer when no token was sent, invalid_token when one was refused.
+  expect(res.headers.get('www-authenticate')).toMatch(
+    /^Bearer(?: error="invalid_token", error_description="[^"\\]+")?$/,
+  );
   await expectProblem(res, 401, 'unauthorized');
 }
 

@@ -92,6 +92,10 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
       OUTBOX_POLL_MS: 50,
       JWT_PRIVATE_KEY: undefined,
       JWT_KEY_ID: undefined,
+      // Test files run side by side on shared cores: hashing at normal priority and on as many
+      // threads as libuv would use, so parallel files do not starve each other's logins.
+      PASSWORD_HASH_CONCURRENCY: 4,
+      PASSWORD_HASH_NICE: 0,
       ...opts.env,
     },
     clients,

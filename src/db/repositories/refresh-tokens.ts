@@ -19,8 +19,18 @@ export interface RefreshStore {
 }
 
 /** Tenant users' refresh tokens, under the tenant's context. */
-export function tenantRefreshStore({ tx, tenantId }: TenantScope): RefreshStore {
+export function tenantRefreshStore({ tx, tenantId }: TenantScope): RefreshStore & {
+  /** Revokes every live refresh token of one user (their sessions end). */
+  revokeUser(userId: string): Promise<number>;
+} {
   return {
+    async revokeUser(userId) {
+      const { count } = await tx.refreshToken.updateMany({
+        where: { tenantId, userId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      return count;
+    },
     async insert(r) {
       await tx.refreshToken.create({
         data: {

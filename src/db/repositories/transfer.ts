@@ -35,7 +35,8 @@ type PageReader = (after: Row | undefined, take: number) => Promise<Row[]>;
  */
 export function transferReader({ tx, tenantId }: { tx: Tx; tenantId: string }, opts: { credentials: boolean }) {
   // Password hashes are read only when the caller asked for them (a platform admin's explicit option).
-  const omit = { passwordHash: !opts.credentials } as const;
+  // Session state (tokens_valid_from) is not data: imported users start without sessions anyway.
+  const omit = { passwordHash: !opts.credentials, tokensValidFrom: true } as const;
   const byId = (after?: Row) => ({ tenantId, ...(after && { id: { gt: after.id as string } }) });
   const order = { id: 'asc' } as const;
   const pages: Record<TransferTable, PageReader> = {

@@ -35,6 +35,17 @@ export function userRepository({ tx, tenantId }: TenantScope) {
         notFound: 'user',
       });
     },
+    /**
+     * Locks the tenant's active tenant admins (FOR UPDATE, this tenant's rows only) and returns
+     * their ids: two concurrent demotions queue here, and the second sees the first's result.
+     */
+    async lockActiveAdmins(): Promise<string[]> {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM users
+         WHERE tenant_id = ${tenantId}::uuid AND role = 'tenant_admin' AND active
+         ORDER BY id FOR UPDATE`;
+      return rows.map((r) => r.id);
+    },
     async remove(id: string): Promise<void> {
       await guard(() => tx.user.delete({ where: { tenantId_id: { tenantId, id } } }), { notFound: 'user' });
     },

@@ -7,8 +7,13 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
 /** Verifies the Bearer access token; the principal comes from the verified token only. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const match = BEARER.exec(c.req.header('authorization') ?? '');
-  if (!match?.[1]) throw Errors.unauthorized('a Bearer access token is required');
+  const header = c.req.header('authorization');
+  const match = BEARER.exec(header ?? '');
+  if (!match?.[1]) {
+    // Something that is not a well-formed Bearer token was sent: a refused token (RFC 6750).
+    if (header !== undefined && /^bearer\s/i.test(header)) throw Errors.invalidToken('malformed Bearer token');
+    throw Errors.unauthorized('a Bearer access token is required');
+  }
   const principal = await c.get('services').tokens.verify(match[1]);
   c.set('principal', principal);
   c.set(
@@ -33,11 +38,11 @@ function tenantOf(c: Context<AppEnv>) {
  * context, so a suspended tenant or a deleted user is refused there by the database.
  */
 export const tenantGate = createMiddleware<AppEnv>(async (c, next) => {
-  const { tenantId, userId } = tenantOf(c);
+  const { tenantId, userId, role, issuedAt } = tenantOf(c);
   const id = c.req.header('x-tenant-id');
   if (id !== undefined && id.toLowerCase() !== tenantId) throw Errors.tenantMismatch();
   const { services } = c.var;
-  const profile = await services.tenantProfiles.get({ tenantId, userId });
+  const profile = await services.tenantProfiles.get({ tenantId, userId, role, issuedAt });
   const slug = c.req.header('x-tenant-slug');
   if (slug !== undefined && slug !== profile.slug) throw Errors.tenantMismatch();
   const decision = await services.rateLimit.consume(tenantId, profile.limits.requestsPerMinute);
@@ -59,9 +64,9 @@ class Rollback extends Error {}
  * succeeded: an error response rolls it back.
  */
 export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
-  const { tenantId, userId } = tenantOf(c);
+  const { tenantId, userId, role, issuedAt } = tenantOf(c);
   try {
-    await c.var.services.tenantDb.tenant({ tenantId, userId }, async (scope) => {
+    await c.var.services.tenantDb.tenant({ tenantId, userId, role, issuedAt }, async (scope) => {
       c.set('scope', scope);
       await next();
       // Hono has already answered a handler's error as it was thrown. A database failure goes

@@ -41,7 +41,10 @@ const publicPem = () =>
 
 async function expect401(res: Response) {
   expect(res.status, await res.clone().text()).toBe(401);
-  expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  // RFC 6750: plain Bearer when no token was sent, invalid_token when one was refused.
+  expect(res.headers.get('www-authenticate')).toMatch(
+    /^Bearer(?: error="invalid_token", error_description="[^"\\]+")?$/,
+  );
   await expectProblem(res, 401, 'unauthorized');
 }
 

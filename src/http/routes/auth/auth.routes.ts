@@ -95,3 +95,20 @@ export const me = defineRoute(access.tenantOrPlatform(), {
     ...errorResponses,
   },
 });
+
+export const changePassword = defineRoute(access.tenant(), {
+  operationId: 'changePassword',
+  summary: 'Change my password',
+  description:
+    'Checks the current password, requires a strong new one (at least 12 characters, not a common password), ends every other session of the user and returns a new token pair.',
+  method: 'post',
+  path: '/me/password',
+  tags,
+  request: {
+    body: jsonBody(
+      z.strictObject({ currentPassword: text(200).min(1), newPassword: text(200).min(1) }).openapi('PasswordChange'),
+      { currentPassword: 'a-long-passphrase', newPassword: 'another-long-passphrase' },
+    ),
+  },
+  responses: { 200: jsonResponse(TokenPair, 'Changed; a new token pair'), ...errorResponses },
+});

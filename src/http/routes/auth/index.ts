@@ -16,6 +16,9 @@ export function authRouter() {
       await c.var.services.auth.logout(c.req.valid('json').refreshToken);
       return c.body(null, 204);
     })
+    .openapi(routes.changePassword, async (c) =>
+      c.json(await c.var.services.auth.changePassword(c.var.scope, c.req.valid('json'), c.var.clientAddress), 200),
+    )
     .openapi(routes.me, async (c) => {
       const { scope } = c.var;
       const me = scope

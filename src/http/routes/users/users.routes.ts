@@ -28,6 +28,7 @@ export const User = z
     email: z.string(),
     name: z.string(),
     role: z.enum(TENANT_ROLES),
+    active: z.boolean(),
     createdAt: dateTime(),
     updatedAt: dateTime(),
   })
@@ -78,7 +79,16 @@ export const patch = defineRoute(access.tenant(['tenant_admin']), {
   tags,
   request: {
     params: IdParam,
-    body: jsonBody(z.strictObject(fields).partial().openapi('UserPatch'), { role: 'viewer' }),
+    body: jsonBody(
+      z
+        .strictObject({
+          ...fields,
+          active: z.boolean().openapi({ description: 'false ends every session of the user' }),
+        })
+        .partial()
+        .openapi('UserPatch'),
+      { role: 'viewer' },
+    ),
   },
   responses: { 200: jsonResponse(User, 'Updated'), ...errorResponses },
 });
