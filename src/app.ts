@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
 import { BEARER_AUTH, DOCUMENT, HEADERS } from './http/document.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { clientAddress, refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
+import { refuseStrayQuery, requestContext, requestOrigin, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
 import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
@@ -24,6 +24,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Take the client address from X-Forwarded-For (behind a load balancer that sets it). */
   trustProxy?: boolean;
+  /** Sign-in may name the tenant by subdomain under this domain (`<slug>.<domain>`). */
+  tenantBaseDomain?: string;
 }
 
 /** Builds the Hono app; no listening (tests call app.request()). */
@@ -35,7 +37,7 @@ export function createApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics({ rateLimit: deps.services.rateLimit, login: deps.services });
   app.use('*', requestContext(deps.logger, deps.services));
   app.use('*', metrics.middleware);
-  app.use('/api/*', clientAddress(deps.trustProxy ?? false));
+  app.use('/api/*', requestOrigin({ trustProxy: deps.trustProxy ?? false, baseDomain: deps.tenantBaseDomain }));
   const apiBodyLimit = bodyLimit({
     maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
     onError: () => {

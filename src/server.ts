@@ -88,6 +88,7 @@ async function main() {
     logger,
     probes,
     trustProxy: env.TRUST_PROXY,
+    tenantBaseDomain: env.TENANT_BASE_DOMAIN,
     metrics: createMetrics({
       pool: clients.pool,
       platformPool: clients.platform.pool,

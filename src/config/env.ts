@@ -41,6 +41,13 @@ const EnvSchema = z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
+    // Sign-in may name the tenant by subdomain: <slug>.<TENANT_BASE_DOMAIN>.
+    TENANT_BASE_DOMAIN: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^([a-z0-9-]+\.)*[a-z0-9-]+$/, 'a domain name such as schools.example')
+      .optional(),
     // Login flood protection: failures allowed per account / per client address before the
     // first block, then blocks of base × 2^k ms up to the cap; failures forgotten after the window.
     LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),

@@ -56,6 +56,8 @@ export interface AppEnv {
     scope?: TenantScope;
     /** The client's address (the socket's, or the proxy's X-Forwarded-For entry when trusted). */
     clientAddress: string;
+    /** The tenant slug named by the request's subdomain under the configured base domain. */
+    hostTenant?: string;
   };
 }
 

@@ -99,16 +99,25 @@ export const refuseStrayQuery = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * The client's address for login flood protection: the socket's peer, or — behind a trusted
- * load balancer — the last X-Forwarded-For entry, the one that proxy appended (entries before
- * it are whatever the client sent). Requests without a socket (app.request) are `local`.
+ * Where a request comes from: the client's address for login flood protection — the socket's
+ * peer, or behind a trusted load balancer the last X-Forwarded-For entry, the one that proxy
+ * appended (entries before it are whatever the client sent); requests without a socket
+ * (app.request) are `local` — and the tenant named by the host's subdomain under the
+ * configured base domain (`springfield.schools.example` → `springfield`), for sign-in.
  */
-export const clientAddress = (trustProxy: boolean) =>
+export const requestOrigin = (opts: { trustProxy: boolean; baseDomain?: string }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     let address: string | undefined;
-    if (trustProxy) address = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (opts.trustProxy) address = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     address ||= (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
       ?.remoteAddress;
     c.set('clientAddress', address?.slice(0, 64) || 'local');
+    if (opts.baseDomain) {
+      const forwarded = opts.trustProxy ? c.req.header('x-forwarded-host')?.split(',').at(-1)?.trim() : undefined;
+      const host = (forwarded || c.req.header('host') || '').toLowerCase().replace(/:\d+$/, '');
+      const suffix = `.${opts.baseDomain.toLowerCase()}`;
+      const label = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
+      if (/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) c.set('hostTenant', label);
+    }
     await next();
   });

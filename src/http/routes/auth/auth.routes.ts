@@ -24,11 +24,22 @@ export const login = defineRoute(access.public, {
   path: '/auth/login',
   tags,
   request: {
-    body: jsonBody(z.strictObject({ tenant: nonEmpty(63), ...credentials }).openapi('TenantLogin'), {
-      tenant: 'springfield-high',
-      email: 'principal@springfield.example',
-      password: 'a-long-passphrase',
-    }),
+    body: jsonBody(
+      z
+        .strictObject({
+          tenant: nonEmpty(63).optional().openapi({
+            description:
+              'The tenant slug; may instead come from X-Tenant-Slug or the subdomain under the configured base domain (all given must agree)',
+          }),
+          ...credentials,
+        })
+        .openapi('TenantLogin'),
+      {
+        tenant: 'springfield-high',
+        email: 'principal@springfield.example',
+        password: 'a-long-passphrase',
+      },
+    ),
   },
   responses: { 200: jsonResponse(TokenPair, 'Signed in'), ...errorResponses },
 });

@@ -1,11 +1,14 @@
 import { createRouter } from '../../openapi.js';
 import * as routes from './auth.routes.js';
+import { loginTenant } from './login-tenant.js';
 
 export function authRouter() {
   return createRouter()
-    .openapi(routes.login, async (c) =>
-      c.json(await c.var.services.auth.login(c.req.valid('json'), c.var.clientAddress), 200),
-    )
+    .openapi(routes.login, async (c) => {
+      const { tenant, ...credentials } = c.req.valid('json');
+      const slug = loginTenant({ body: tenant, header: c.req.header('x-tenant-slug'), host: c.var.hostTenant });
+      return c.json(await c.var.services.auth.login({ tenant: slug, ...credentials }, c.var.clientAddress), 200);
+    })
     .openapi(routes.platformLogin, async (c) =>
       c.json(await c.var.services.auth.platformLogin(c.req.valid('json'), c.var.clientAddress), 200),
     )
