@@ -56,6 +56,7 @@ export type WiringEnv = Pick<
       | 'PASSWORD_HASH_CONCURRENCY'
       | 'PASSWORD_HASH_QUEUE'
       | 'PASSWORD_HASH_NICE'
+      | 'JWT_SIGNING_KEYS'
     >
   >;
 
@@ -70,7 +71,12 @@ export async function wireServices(
   // Each plane's runner on its own, so a service holds only the plane it works on.
   const tenantDb = { tenant: runner.tenant };
   const platformDb = { platform: runner.platform };
-  const keys = await loadSigningKeys({ privateKey: env.JWT_PRIVATE_KEY, keyId: env.JWT_KEY_ID, dataDir: env.DATA_DIR });
+  const keys = await loadSigningKeys({
+    privateKey: env.JWT_PRIVATE_KEY,
+    keyId: env.JWT_KEY_ID,
+    keySet: env.JWT_SIGNING_KEYS,
+    dataDir: env.DATA_DIR,
+  });
   const tokens = createTokenService({
     keys,
     issuer: env.JWT_ISSUER,

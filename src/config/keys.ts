@@ -11,12 +11,18 @@ import {
   type KeyObject,
 } from 'jose';
 
-export interface SigningKeys {
+export interface VerifyingKey {
   kid: string;
-  alg: 'EdDSA';
-  privateKey: CryptoKey | KeyObject;
   publicKey: CryptoKey | KeyObject;
   publicJwk: JWK;
+}
+
+/** The key that signs, and every key that may still verify a live token (the signing one included). */
+export interface SigningKeys extends VerifyingKey {
+  alg: 'EdDSA';
+  privateKey: CryptoKey | KeyObject;
+  /** All keys accepted by `kid`; the signing key alone when unset. */
+  verifying?: VerifyingKey[];
 }
 
 async function fromPrivateJwk(jwk: JWK, kid?: string): Promise<SigningKeys> {
@@ -33,14 +39,40 @@ async function fromPrivateJwk(jwk: JWK, kid?: string): Promise<SigningKeys> {
 }
 
 /**
+ * Several keys for rotation: JWT_SIGNING_KEYS, a JWK set of Ed25519 private keys, each with
+ * its `kid`. The last one signs (the newest); all of them verify, by `kid`.
+ */
+export async function loadKeyRing(jwkSet: string): Promise<SigningKeys> {
+  let parsed: { keys?: JWK[] };
+  try {
+    parsed = JSON.parse(jwkSet) as { keys?: JWK[] };
+  } catch {
+    throw new Error('JWT_SIGNING_KEYS must be a JWK set: {"keys":[{…},…]}');
+  }
+  const jwks = parsed.keys ?? [];
+  if (jwks.length === 0) throw new Error('JWT_SIGNING_KEYS has no keys');
+  const keys: SigningKeys[] = [];
+  for (const jwk of jwks) {
+    if (!jwk.kid) throw new Error('every key in JWT_SIGNING_KEYS needs a kid');
+    keys.push(await fromPrivateJwk(jwk, jwk.kid));
+  }
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new Error('JWT_SIGNING_KEYS has a repeated kid');
+  const signing = keys.at(-1)!;
+  return { ...signing, verifying: keys.map(({ kid, publicKey, publicJwk }) => ({ kid, publicKey, publicJwk })) };
+}
+
+/**
  * The access-token signing key: JWT_PRIVATE_KEY (an Ed25519 private key as PKCS#8 PEM or a
  * JWK) when set, otherwise one generated at first start and kept under the data directory.
  */
 export async function loadSigningKeys(opts: {
   privateKey?: string;
   keyId?: string;
+  /** JWT_SIGNING_KEYS: wins over the single key. */
+  keySet?: string;
   dataDir: string;
 }): Promise<SigningKeys> {
+  if (opts.keySet) return loadKeyRing(opts.keySet);
   if (opts.privateKey) {
     const text = opts.privateKey.trim();
     if (text.startsWith('{')) return fromPrivateJwk(JSON.parse(text) as JWK, opts.keyId);

@@ -39,7 +39,6 @@ export class DomainError extends Error {
 export class InvalidTokenError extends DomainError {
   constructor(message = 'invalid token') {
     super('unauthorized', message);
-    this.name = 'InvalidTokenError';
   }
 }
 

@@ -56,6 +56,14 @@ export function createTokenService(opts: {
 }): TokenService {
   const { keys, issuer, audience, ttlSeconds } = opts;
   const cache = new VerifiedTokenCache(opts.cacheSize ?? 10_000);
+  const ring = new Map((keys.verifying ?? [keys]).map((k) => [k.kid, k.publicKey]));
+  // Verification picks the key by the token's kid; a token without one, or naming a key that
+  // is not (or no longer) configured, is refused.
+  const keyFor = (header: { kid?: string }) => {
+    const key = header.kid === undefined ? undefined : ring.get(header.kid);
+    if (!key) throw Errors.invalidToken('unknown signing key');
+    return key;
+  };
   return {
     async issue(principal) {
       const claims: Record<string, unknown> = { role: principal.role };
@@ -78,7 +86,7 @@ export function createTokenService(opts: {
       if (cached) return cached;
       try {
         // jose is permissive unless told otherwise: pin every option.
-        const { payload } = await jwtVerify(token, keys.publicKey, {
+        const { payload } = await jwtVerify(token, keyFor, {
           algorithms: [keys.alg],
           issuer,
           audience,
@@ -104,6 +112,6 @@ export function createTokenService(opts: {
       }
     },
 
-    jwks: () => ({ keys: [keys.publicJwk] }),
+    jwks: () => ({ keys: (keys.verifying ?? [keys]).map((k) => k.publicJwk) }),
   };
 }

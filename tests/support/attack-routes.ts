@@ -61,6 +61,10 @@ export const TENANT_WRITES: Record<string, (srv: AttackServer, w: World) => Prom
   'PATCH /users/{id}': async (s, w) => ({ path: `/users/${(await fresh.user(s, w)).id}`, body: { name: 'Renamed' } }),
   'DELETE /users/{id}': async (s, w) => ({ path: `/users/${(await fresh.user(s, w)).id}` }),
   'PATCH /tenant/settings': async () => ({ path: '/tenant/settings', body: { timezone: 'Europe/Paris' } }),
+  'POST /me/password': async (_s, w) => ({
+    path: '/me/password',
+    body: { currentPassword: w.tenant.adminPassword, newPassword: 'a-fresh-long-passphrase' },
+  }),
 };
 
 export interface OpenApiOperation {
