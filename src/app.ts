@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps) {
   app.onError(onError);
   app.notFound((c) => problem(c, Errors.notFound('route')));
 
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = deps.metrics ?? createMetrics({ rateLimit: deps.services.rateLimit });
   app.use('*', requestContext(deps.logger, deps.services));
   app.use('*', metrics.middleware);
   const apiBodyLimit = bodyLimit({
