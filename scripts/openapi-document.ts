@@ -16,5 +16,4 @@ const out = process.argv[2];
 if (out) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, text);
-}
-else process.stdout.write(text);
+} else process.stdout.write(text);
