@@ -37,6 +37,12 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // A tenant import streams, so its size bounds time and the transaction, not memory.
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 ** 3),
   })
   .superRefine((env, ctx) => {
     const urls = {
