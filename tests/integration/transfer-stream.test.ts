@@ -38,8 +38,9 @@ describe('tenant export over a real socket', () => {
   });
 
   it('when an export is sent as a chunked stream in small pieces, then the import reads it as it arrives and writes it all', async () => {
-    const { tenant } = await populatedTenant(h, { students: 1500 });
+    const { tenant } = await populatedTenant(h, { students: 300 });
     const text = await exportText(h, tenant);
+    expect(text.length).toBeGreaterThan(20 * 4093);
     const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/tenants`;
@@ -62,13 +63,13 @@ describe('tenant export over a real socket', () => {
       } as RequestInit);
       expect(res.status).toBe(201);
       const result = (await res.json()) as { tenant: { id: string }; counts: Record<string, number> };
-      expect(result.counts.students).toBe(1501);
+      expect(result.counts.students).toBe(301);
       const again = await fetch(`${base}/${result.tenant.id}/export`, {
         headers: { authorization: `Bearer ${h.platformToken}` },
       });
-      expect(linesOf(await again.text()).filter((l) => l.table === 'students')).toHaveLength(1501);
+      expect(linesOf(await again.text()).filter((l) => l.table === 'students')).toHaveLength(301);
     } finally {
       server.close();
     }
-  });
+  }, 90_000);
 });
