@@ -43,6 +43,9 @@ const EnvSchema = z
       .int()
       .min(1024)
       .default(1024 ** 3),
+    // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     const urls = {

@@ -2,13 +2,21 @@ import { access, defineRoute } from '../../access.js';
 import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 import { ExportQuery, ImportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
 
-const tags = ['Tenants (platform admin)'];
+const NDJSON_EXAMPLE = [
+  '{"type":"tenantry-export","version":2,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}',
+  '{"table":"students","row":{"id":"…","studentNo":"S-1001","firstName":"Bart",…}}',
+  '{"type":"tenantry-export-end","counts":{"students":1,…},"sha256":"…"}',
+  '',
+].join('\n');
+const tags = ['Tenants (platform admin)'] as const;
 const ndjson = (description: string) => ({
   description,
   content: { 'application/x-ndjson': { schema: NdjsonExport } },
 });
 
 export const usage = defineRoute(access.platform, {
+  operationId: 'getTenantUsage',
+  summary: 'Get a tenant’s usage against its limits',
   method: 'get',
   path: '/tenants/{id}/usage',
   tags,
@@ -17,6 +25,8 @@ export const usage = defineRoute(access.platform, {
 });
 
 export const stats = defineRoute(access.platform, {
+  operationId: 'getPlatformStats',
+  summary: 'Per-tenant counts and totals',
   method: 'get',
   path: '/admin/stats',
   tags,
@@ -24,6 +34,8 @@ export const stats = defineRoute(access.platform, {
 });
 
 export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin'], { transaction: false }), {
+  operationId: 'exportTenant',
+  summary: 'Export a tenant as NDJSON',
   method: 'get',
   path: '/tenants/{id}/export',
   tags,
@@ -36,6 +48,8 @@ export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin']
 });
 
 export const importTenant = defineRoute(access.platform, {
+  operationId: 'importTenant',
+  summary: 'Import a tenant from an export',
   method: 'post',
   path: '/tenants/import',
   tags,
@@ -45,6 +59,12 @@ export const importTenant = defineRoute(access.platform, {
     'naming the problem, and nothing is written unless everything is. `mode=restore` (default) keeps the ' +
     'export’s ids (an existing tenant id or slug is 409); `mode=clone&slug=…` writes a new tenant beside its ' +
     'source, every id remapped.',
-  request: { query: ImportQuery, body: { required: true, ...ndjson('An export') } },
+  request: {
+    query: ImportQuery,
+    body: {
+      required: true,
+      content: { 'application/x-ndjson': { schema: NdjsonExport, example: NDJSON_EXAMPLE } },
+    },
+  },
   responses: { 201: jsonResponse(ImportResult, 'Imported'), ...errorResponses },
 });
