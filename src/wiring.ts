@@ -57,6 +57,7 @@ export type WiringEnv = Pick<
       | 'PASSWORD_HASH_QUEUE'
       | 'PASSWORD_HASH_NICE'
       | 'JWT_SIGNING_KEYS'
+      | 'IMPORT_MAX_BYTES'
     >
   >;
 
@@ -138,7 +139,12 @@ export async function wireServices(
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
       hashPassword: passwords.hash,
     }),
-    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
+    transfer: createTenantTransferService({
+      bulk: createBulkTransactions(clients),
+      tenantDb,
+      platformDb,
+      importLimits: { maxBytes: env.IMPORT_MAX_BYTES },
+    }),
     usage: createTenantUsageService({ db: platformDb }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),

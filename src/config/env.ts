@@ -63,6 +63,12 @@ const EnvSchema = z
     // Scheduling priority of the hashing threads (Linux nice, 0–19): busy cores serve requests first.
     PASSWORD_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // A tenant import streams, so its size bounds time and the transaction, not memory.
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 ** 3),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
