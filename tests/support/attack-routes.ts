@@ -30,6 +30,8 @@ export interface Prepared {
   /** Under /api/v1. */
   path: string;
   body?: Record<string, unknown>;
+  /** A caller of its own (a route acting on the caller's account); the tenant admin's otherwise. */
+  token?: string;
 }
 
 /**
@@ -61,10 +63,20 @@ export const TENANT_WRITES: Record<string, (srv: AttackServer, w: World) => Prom
   'PATCH /users/{id}': async (s, w) => ({ path: `/users/${(await fresh.user(s, w)).id}`, body: { name: 'Renamed' } }),
   'DELETE /users/{id}': async (s, w) => ({ path: `/users/${(await fresh.user(s, w)).id}` }),
   'PATCH /tenant/settings': async () => ({ path: '/tenant/settings', body: { timezone: 'Europe/Paris' } }),
-  'POST /me/password': async (_s, w) => ({
-    path: '/me/password',
-    body: { currentPassword: w.tenant.adminPassword, newPassword: 'a-fresh-long-passphrase' },
-  }),
+  // Acts on the caller: a fresh user of its own, so the admin's sessions are left alone.
+  'POST /me/password': async (s, w) => {
+    const input = userInput();
+    await post(s, w, '/users', input);
+    const res = await s.call('POST', '/api/v1/auth/login', {
+      body: { tenant: w.tenant.slug, email: input.email, password: input.password },
+    });
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    return {
+      path: '/me/password',
+      body: { currentPassword: input.password, newPassword: 'a-fresh-long-passphrase' },
+      token: accessToken,
+    };
+  },
 };
 
 export interface OpenApiOperation {

@@ -140,7 +140,7 @@ describe('tenantId / tenant_id in bodies and query strings of every write route'
         it(`when ${route} carries ${field} of another tenant in the ${where}, then 400 and nothing is written`, async () => {
           const valid = await prepare(srv, a);
           const forged = attack(valid);
-          const token = a.tenant.token;
+          const token = valid.token ?? a.tenant.token;
           const before = await both();
           const res = await srv.call(route.split(' ')[0] ?? '', `/api/v1${forged.path}`, { token, body: forged.body });
           await expectProblem(res, 400, 'validation_failed');
