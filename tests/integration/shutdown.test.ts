@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-type Outcome = { at: number; id?: string; status?: number; error?: string; failedAt?: number };
+type Outcome = { at: number; id?: string; status?: number; error?: string; failedAt?: number; endedAt?: number };
 
 const errorCode = (err: unknown): string => {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -88,7 +88,7 @@ describe('graceful shutdown', () => {
                 })
               : await post('/api/v1/students', { studentNo: id, firstName: 'Shut', lastName: 'Down' }, token, id);
           await res.arrayBuffer();
-          outcomes.push({ at: started, id, status: res.status });
+          outcomes.push({ at: started, id, status: res.status, endedAt: performance.now() });
         } catch (err) {
           outcomes.push({ at: started, id, error: errorCode(err), failedAt: Date.now() });
           if (errorCode(err) === 'ECONNREFUSED') return;
@@ -130,8 +130,7 @@ describe('graceful shutdown', () => {
     // in the kernel's accept queue when the listener closes is reset without reaching the server:
     // like a refused one, it was never accepted, and a balancer no longer sends any by then.
     const received = new Set(logs.filter((l) => l.msg === 'request').map((l) => String(l.requestId)));
-    const afterSignal = outcomes.filter((o) => o.at >= signalled);
-    const served = afterSignal.filter((o) => o.status !== undefined);
+    const served = outcomes.filter((o) => o.status !== undefined && o.endedAt! >= signalled);
     const failures = outcomes.filter(
       (o) => (o.status !== undefined && o.status >= 500) || (o.error && received.has(o.id!)),
     );
@@ -164,5 +163,12 @@ describe('graceful shutdown', () => {
     expect(Number(closing?.inFlight)).toBeGreaterThan(0);
     expect(logs.some((l) => l.msg === 'shut down' && l.code === 0)).toBe(true);
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    // The whole run's output (start, sign-ins, load, shutdown) names no credential.
+    const dbPasswords = Object.values(JSON.parse(readFileSync(join(dataDir, 'pg-secrets.json'), 'utf8')) as string[]);
+    const output = server.output();
+    for (const secret of [password, admin.password, token, platform.accessToken, ...dbPasswords]) {
+      expect(output).not.toContain(secret);
+    }
   }, 240_000);
 });
