@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { bodyLimitFor, createApp } from './app.js';
 import { loadEnv } from './config/env.js';
 import { createDbClients } from './db/client.js';
+import { pendingMigrations } from './db/migrate.js';
 import { ensurePlatformAdmin } from './db/platform-admins.js';
 import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
 import { createMetrics } from './http/metrics.js';
@@ -79,6 +80,17 @@ async function main() {
   ];
   // Without Redis every instance keeps serving (per-instance limits), so it only degrades readiness.
   if (redis) probes.push({ name: 'redis', optional: true, check: async () => void (await redis.ping()) });
+  // As the owner (the server logins cannot read the history); checked at most every 30 s.
+  let migrationsCheckedAt = 0;
+  probes.push({
+    name: 'migrations',
+    check: async () => {
+      if (Date.now() - migrationsCheckedAt < 30_000) return;
+      const pending = await pendingMigrations(database.adminUrl);
+      if (pending.length > 0) throw new Error(`pending migrations: ${pending.join(', ')}`);
+      migrationsCheckedAt = Date.now();
+    },
+  });
   probes.unshift({
     name: 'shutdown',
     check: async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,12 +9,14 @@ import { logLines, type ServerProcess, startServerProcess } from '../support/ser
 const DRAIN_MS = 3000;
 const CLIENTS = 12;
 let server: ServerProcess | undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
-chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when started by root
+// Inside a 0700 directory, as `mktemp -d` makes them: started by root, the server must make it
+// enterable for the postgres user that runs the embedded PostgreSQL.
+const outerDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
+const dataDir = join(outerDir, 'data');
 
 afterAll(async () => {
   await server?.stop(5000);
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(outerDir, { recursive: true, force: true });
 });
 
 type Outcome = { at: number; id?: string; status?: number; error?: string; failedAt?: number; endedAt?: number };
@@ -164,11 +166,15 @@ describe('graceful shutdown', () => {
     expect(logs.some((l) => l.msg === 'shut down' && l.code === 0)).toBe(true);
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
 
+    if (process.getuid?.() === 0) {
+      expect(statSync(outerDir).mode & 0o777).toBe(0o701);
+      expect(server.output()).toContain(`made ${outerDir} enterable (o+x)`);
+    }
+
     // The whole run's output (start, sign-ins, load, shutdown) names no credential.
     const dbPasswords = Object.values(JSON.parse(readFileSync(join(dataDir, 'pg-secrets.json'), 'utf8')) as string[]);
-    const output = server.output();
     for (const secret of [password, admin.password, token, platform.accessToken, ...dbPasswords]) {
-      expect(output).not.toContain(secret);
+      expect(server.output()).not.toContain(secret);
     }
   }, 240_000);
 });
