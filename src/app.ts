@@ -26,10 +26,13 @@ export interface AppDeps {
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
-/** A path's body limit; the listener applies the same rule to `Expect: 100-continue` (http/node-server.ts). */
+/**
+ * A path's body limit; the listener applies the same rule to `Expect: 100-continue`
+ * (http/node-server.ts). Imports are streamed and counted by the import service as it reads.
+ */
 export function bodyLimitFor(path: string, apiLimit = API_BODY_LIMIT): number | undefined {
-  if (!path.startsWith('/api/')) return undefined;
-  return path === TENANT_IMPORT.path ? TENANT_IMPORT.maxBytes : apiLimit;
+  if (!path.startsWith('/api/') || path === TENANT_IMPORT.path) return undefined;
+  return apiLimit;
 }
 
 /** Builds the Hono app; no listening (tests call app.request()). */
