@@ -58,6 +58,8 @@ export interface AppEnv {
     clientAddress: string;
     /** The tenant slug named by the request's subdomain under the configured base domain. */
     hostTenant?: string;
+    /** How long the request's tenant transaction took, from its first round trip to commit (metrics). */
+    transactionMs?: number;
   };
 }
 
