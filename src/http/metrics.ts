@@ -136,7 +136,7 @@ export function createMetrics(
   const login = opts.login;
   if (login) {
     new Counter({
-      name: 'tenantry_login_failures_total',
+      name: 'tenantry_login_failure_reasons_total',
       help: 'Failed sign-ins by reason (throttled and busy were refused before any hash)',
       labelNames: ['reason'] as const,
       registers: [registry],

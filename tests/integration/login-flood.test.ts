@@ -103,8 +103,8 @@ describe('login flood protection', () => {
     }
     expect(JSON.stringify(lines)).not.toContain(t.adminEmail);
     const metrics = await (await h.request('GET', '/metrics')).text();
-    expect(metrics).toMatch(/tenantry_login_failures_total\{reason="bad_password"\} [1-9]/);
-    expect(metrics).toMatch(/tenantry_login_failures_total\{reason="unknown_user"\} [1-9]/);
+    expect(metrics).toMatch(/tenantry_login_failure_reasons_total\{reason="bad_password"\} [1-9]/);
+    expect(metrics).toMatch(/tenantry_login_failure_reasons_total\{reason="unknown_user"\} [1-9]/);
   });
 });
 
