@@ -51,7 +51,7 @@ async function main() {
     ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
-  const { services, dispatcher } = await wireServices(env, clients, logger, { redis });
+  const { services, dispatcher, sweeper } = await wireServices(env, clients, logger, { redis });
   if (generated) {
     // Printed once, on the start that created the admin; not logged as structured data.
     process.stdout.write(
@@ -59,6 +59,7 @@ async function main() {
     );
   }
   dispatcher.start();
+  sweeper.start();
 
   const probes: Probe[] = [
     {
@@ -84,6 +85,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    await sweeper.stop();
     await dispatcher.stop();
     await clients.close();
     redis?.disconnect();

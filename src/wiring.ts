@@ -16,6 +16,7 @@ import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
+import { createTenantSweeper, type TenantSweeper } from './services/tenant-sweep.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
 import { createTenantUsageService } from './services/tenant-usage.js';
 import { createTenantService } from './services/tenants.js';
@@ -25,6 +26,8 @@ import { createUserService } from './services/users.js';
 export interface Wired {
   services: AppServices;
   dispatcher: Dispatcher;
+  /** Purges deleted tenants at the end of their grace period. */
+  sweeper: TenantSweeper;
   /** Both planes' runners, for the server's own work and for tests; never handed to a request. */
   runner: TransactionRunner;
 }
@@ -40,6 +43,8 @@ export async function wireServices(
     | 'JWT_AUDIENCE'
     | 'ACCESS_TOKEN_TTL_SECONDS'
     | 'OUTBOX_POLL_MS'
+    | 'TENANT_GRACE_DAYS'
+    | 'TENANT_SWEEP_INTERVAL_MS'
   >,
   clients: DbClients,
   logger: Logger,
@@ -75,6 +80,7 @@ export async function wireServices(
     }),
     tenants: createTenantService({
       db: platformDb,
+      graceDays: env.TENANT_GRACE_DAYS,
       onEvents: () => dispatcher.kick(),
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
     }),
@@ -87,5 +93,11 @@ export async function wireServices(
     users: createUserService(),
     rateLimit: createRateLimitService({ redis: shared.redis }),
   };
-  return { services, dispatcher, runner };
+  const sweeper = createTenantSweeper({
+    sweep: () => services.tenants.sweep(),
+    intervalMs: env.TENANT_SWEEP_INTERVAL_MS,
+    onPurged: (ids) => logger.info({ tenantIds: ids }, 'deleted tenants purged at the end of their grace period'),
+    onError: (err) => logger.error({ err }, 'tenant sweep failed'),
+  });
+  return { services, dispatcher, sweeper, runner };
 }

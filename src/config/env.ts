@@ -37,6 +37,9 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // Days a deleted tenant stays restorable; the sweep purges it after that.
+    TENANT_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+    TENANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   })
   .superRefine((env, ctx) => {
     const urls = {

@@ -95,6 +95,7 @@ export async function privilegeProblems(db: Db, kind: LoginKind): Promise<LoginP
     for (const g of admins) problems.push(problem(`can ${g.privileges} ${g.table} (only the owner creates admins)`));
     for (const [table, allowed] of [
       ['domain_events', ['dispatched_at', 'attempts']],
+      ['platform_events', ['dispatched_at', 'attempts']],
       ['platform_refresh_tokens', ['used_at', 'revoked_at']],
     ] as const) {
       const columns = await db.query<{ column: string }>(

@@ -63,6 +63,8 @@ export interface AppOnOptions {
   platformPoolSize?: number;
   statementTimeoutMs?: number;
   preparedStatements?: boolean;
+  /** Days a deleted tenant stays restorable (30 unless given). */
+  tenantGraceDays?: number;
   /** Silent by default; pass one to see the app's own error log while diagnosing. */
   logger?: Logger;
 }
@@ -88,6 +90,8 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
       JWT_AUDIENCE: 'tenantry-api',
       ACCESS_TOKEN_TTL_SECONDS: 900,
       OUTBOX_POLL_MS: 50,
+      TENANT_GRACE_DAYS: opts.tenantGraceDays ?? 30,
+      TENANT_SWEEP_INTERVAL_MS: 3_600_000,
       JWT_PRIVATE_KEY: undefined,
       JWT_KEY_ID: undefined,
     },

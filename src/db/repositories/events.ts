@@ -1,4 +1,4 @@
-import type { AnyDomainEvent } from '../../domain/events.js';
+import { type AnyDomainEvent, isPlatformEventType } from '../../domain/events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PlatformScope, TenantScope, Tx } from '../context.js';
 
@@ -9,7 +9,21 @@ export type JsonValue = Prisma.InputJsonValue;
 /** The transactional outbox: events are written in the transaction that made them true. */
 export function eventRepository(tx: Tx) {
   return {
-    async append(events: AnyDomainEvent[]): Promise<void> {
+    async append(all: AnyDomainEvent[]): Promise<void> {
+      // Events that outlive the tenant's rows go to the platform outbox, keyed by subject.
+      const outliving = all.filter((e) => isPlatformEventType(e.type));
+      if (outliving.length > 0) {
+        await tx.platformEvent.createMany({
+          data: outliving.map((e) => ({
+            id: e.id,
+            type: e.type,
+            subjectId: e.tenantId,
+            payload: e.payload as unknown as Prisma.InputJsonValue,
+            occurredAt: e.occurredAt,
+          })),
+        });
+      }
+      const events = all.filter((e) => !isPlatformEventType(e.type));
       if (events.length === 0) return;
       await tx.domainEvent.createMany({
         data: events.map((e) => ({

@@ -56,7 +56,11 @@ export function transferReader({ tx, tenantId }: { tx: Tx; tenantId: string }, o
   };
   return {
     tenant() {
-      return tx.tenant.findUnique({ where: { id: tenantId } });
+      // The export header's fields (the lifecycle's deletion marks are not part of the format).
+      return tx.tenant.findUnique({
+        where: { id: tenantId },
+        select: { id: true, slug: true, name: true, status: true, createdAt: true, updatedAt: true },
+      });
     },
     async *batches(table: TransferTable, size: number): AsyncGenerator<Row[]> {
       let after: Row | undefined;

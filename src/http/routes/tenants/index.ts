@@ -24,6 +24,12 @@ export function tenantsRouter() {
     .openapi(routes.reactivate, async (c) =>
       c.json(await c.var.services.tenants.reactivate(c.var.principal.userId, c.req.valid('param').id), 200),
     )
+    .openapi(routes.restore, async (c) =>
+      c.json(await c.var.services.tenants.restore(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
+    .openapi(routes.purge, async (c) =>
+      c.json(await c.var.services.tenants.purge(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
     .openapi(routes.remove, async (c) => {
       await c.var.services.tenants.remove(c.var.principal.userId, c.req.valid('param').id);
       return c.body(null, 204);

@@ -4,6 +4,7 @@ import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../ope
 import {
   DomainEvent,
   EventListQuery,
+  PurgeResult,
   Tenant,
   TenantCreate,
   TenantListQuery,
@@ -42,6 +43,21 @@ export const list = defineRoute(access.platform, {
 export const get = defineRoute(access.platform, one('get', '/tenants/{id}', 'The tenant'));
 export const suspend = defineRoute(access.platform, one('post', '/tenants/{id}/suspend', 'Suspended'));
 export const reactivate = defineRoute(access.platform, one('post', '/tenants/{id}/reactivate', 'Reactivated'));
+export const restore = defineRoute(access.platform, {
+  ...one('post', '/tenants/{id}/restore', 'Restored: active again, with all its data'),
+  description: 'Only a deleted tenant, before its grace period ends (`purgeAfter`); otherwise 409 invalid_transition.',
+});
+
+export const purge = defineRoute(access.platform, {
+  method: 'post',
+  path: '/tenants/{id}/purge',
+  tags,
+  description:
+    'Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one ' +
+    'transaction, at once rather than at the end of the grace period. Answers the counts removed.',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(PurgeResult, 'Purged'), ...errorResponses },
+});
 
 export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'Updated'),
@@ -53,7 +69,10 @@ export const remove = defineRoute(access.platform, {
   path: '/tenants/{id}',
   tags,
   request: { params: IdParam },
-  responses: { 204: { description: 'Deleted with all its data' }, ...errorResponses },
+  description:
+    'Soft delete: its users lose access at once (as if suspended) and it leaves the default list; ' +
+    '`POST /tenants/{id}/restore` brings it back until `purgeAfter`, then the sweep purges it.',
+  responses: { 204: { description: 'Deleted (restorable during the grace period)' }, ...errorResponses },
 });
 
 export const events = defineRoute(access.platform, {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
 import { nonEmpty, PageQuery, text } from '../../openapi.js';
 
@@ -47,7 +48,9 @@ export const Tenant = z
     id: z.uuid(),
     slug: z.string(),
     name: z.string(),
-    status: z.enum(['active', 'suspended']),
+    status: z.enum(TENANT_STATUSES),
+    deletedAt: z.string().nullable(),
+    purgeAfter: z.string().nullable().openapi({ description: 'Deleted tenants: restorable until then' }),
     plan: z.string(),
     timezone: z.string(),
     limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
@@ -60,7 +63,17 @@ export const Tenant = z
 
 export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.string() });
 
-export const TenantListQuery = z.strictObject({ ...PageQuery, status: z.enum(['active', 'suspended']).optional() });
+export const TenantListQuery = z.strictObject({
+  ...PageQuery,
+  status: z
+    .enum(TENANT_STATUSES)
+    .optional()
+    .openapi({ description: 'Deleted tenants are listed only with status=deleted' }),
+});
+
+export const PurgeResult = z
+  .object({ tenantId: z.uuid(), counts: z.record(z.string(), z.number().int()) })
+  .openapi('TenantPurgeResult');
 
 export const EventListQuery = z.strictObject({
   ...PageQuery,

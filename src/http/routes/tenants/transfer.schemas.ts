@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { Tenant } from './tenants.schemas.js';
 
 const Counts = {
@@ -19,9 +20,7 @@ export const TenantUsage = z
 
 export const TenantStats = z
   .object({
-    data: z.array(
-      z.object({ tenantId: z.uuid(), slug: z.string(), status: z.enum(['active', 'suspended']), ...Counts }),
-    ),
+    data: z.array(z.object({ tenantId: z.uuid(), slug: z.string(), status: z.enum(TENANT_STATUSES), ...Counts })),
     totals: z.object({ tenants: z.number().int(), ...Counts }),
   })
   .openapi('TenantStats');
