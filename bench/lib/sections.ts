@@ -31,6 +31,7 @@ export const OPTIONAL_SECTIONS = [
   { name: 'scale-curve', file: '../scale-curve.ts' },
   { name: 'provisioning', file: '../provisioning.ts' },
   { name: 'quota-lock', file: '../quota-lock.ts' },
+  { name: 'context', file: '../context-cost.ts' },
 ] as const;
 
 /**
