@@ -26,6 +26,8 @@ export interface Dispatcher {
 }
 
 const BATCH = 50;
+/** Tenants looked at per round; a round claims up to BATCH events of each, one transaction per tenant. */
+const TENANTS_PER_ROUND = 50;
 
 export function createDispatcher(deps: {
   db: PlatformRunner;
@@ -44,11 +46,12 @@ export function createDispatcher(deps: {
   let running: Promise<number> | undefined;
   let stopped = true;
 
-  async function deliverBatch(): Promise<number> {
+  /** Delivers up to BATCH of one tenant's events in one platform transaction. */
+  async function deliverBatch(tenantId: string): Promise<number> {
     return deps.db.platform(null, async (scope) => {
       const { tx } = scope;
       const events = eventRepository(tx);
-      const pending = await events.claimPending(BATCH);
+      const pending = await events.claimPending(tenantId, BATCH);
       for (const row of pending) {
         const event = { id: row.id, tenantId: row.tenant_id, type: row.type, payload: row.payload } as OutboxEvent;
         try {
@@ -67,12 +70,25 @@ export function createDispatcher(deps: {
     });
   }
 
+  /**
+   * Claims per tenant: find the tenants with pending events (no lock), then claim and deliver
+   * each tenant's events with a tenant_id filter, so every row lock stays on one shard on Citus.
+   * Rounds repeat while a tenant filled its batch or more tenants may be waiting.
+   */
   async function drainOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await deliverBatch();
-      total += n;
-      if (n < BATCH) return total;
+      const tenants = await deps.db.platform(null, ({ tx }) => eventRepository(tx).pendingTenants(TENANTS_PER_ROUND));
+      let full = tenants.length === TENANTS_PER_ROUND;
+      let claimed = 0;
+      for (const tenantId of tenants) {
+        const n = await deliverBatch(tenantId);
+        claimed += n;
+        if (n === BATCH) full = true;
+      }
+      total += claimed;
+      // Nothing claimed: what is pending is locked by another instance, which delivers it.
+      if (!full || claimed === 0) return total;
     }
   }
 

@@ -42,11 +42,26 @@ export function eventRepository(tx: Tx) {
       if (query.tenantId) where.tenantId = query.tenantId;
       return tx.domainEvent.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
     },
-    /** Claims undispatched events; SKIP LOCKED lets several instances dispatch side by side. */
-    claimPending(limit: number) {
+    /**
+     * Tenants that have undispatched events: a plain read, no lock. On Citus it is the one
+     * statement that visits every shard, and it may be stale; the claim below decides.
+     */
+    async pendingTenants(limit: number): Promise<string[]> {
+      const rows = await tx.$queryRaw<{ tenant_id: string }[]>`
+        SELECT DISTINCT tenant_id FROM domain_events
+         WHERE dispatched_at IS NULL AND attempts < 10
+         LIMIT ${limit}`;
+      return rows.map((r) => r.tenant_id);
+    },
+    /**
+     * Claims one tenant's undispatched events; SKIP LOCKED lets several instances dispatch side
+     * by side. The tenant_id filter keeps the row lock on one shard: Citus refuses a FOR UPDATE
+     * that spans shards.
+     */
+    claimPending(tenantId: string, limit: number) {
       return tx.$queryRaw<{ tenant_id: string; id: string; type: string; payload: unknown; attempts: number }[]>`
         SELECT tenant_id, id, type, payload, attempts FROM domain_events
-         WHERE dispatched_at IS NULL AND attempts < 10
+         WHERE tenant_id = ${tenantId}::uuid AND dispatched_at IS NULL AND attempts < 10
          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
     },
     markDispatched(tenantId: string, id: string) {
