@@ -4,7 +4,7 @@ import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '.
 import { DomainError, Errors } from '../domain/errors.js';
 import { type AnyDomainEvent, domainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
-import { effectiveLimits, type Plan, type PlanLimits } from '../domain/tenant/plans.js';
+import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
 import {
   assertRestorable,
   assertTransition,
@@ -26,7 +26,7 @@ export interface TenantDto {
   /** Deleted tenants only: when it was deleted, and until when it can be restored. */
   deletedAt: string | null;
   purgeAfter: string | null;
-  plan: string;
+  plan: Plan;
   timezone: string;
   limits: PlanLimits;
   features: Record<string, unknown>;
@@ -42,7 +42,7 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
   status: t.status,
   deletedAt: t.deletedAt?.toISOString() ?? null,
   purgeAfter: t.purgeAfter?.toISOString() ?? null,
-  plan: t.settings?.plan ?? 'free',
+  plan: planOf(t.settings?.plan),
   timezone: t.settings?.timezone ?? 'UTC',
   limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
   features: (t.settings?.features ?? {}) as Record<string, unknown>,

@@ -1,9 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_ROLES } from '../../../domain/roles.js';
+import { PLANS } from '../../../domain/tenant/plans.js';
 import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
-import { nonEmpty, PageQuery, text } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, text } from '../../openapi.js';
 
-const plan = z.enum(['free', 'standard', 'enterprise']);
+export const plan = z.enum(PLANS);
+export const tenantStatus = z.enum(TENANT_STATUSES);
 
 export const timezone = text(64).refine((tz) => {
   try {
@@ -48,27 +51,24 @@ export const Tenant = z
     id: z.uuid(),
     slug: z.string(),
     name: z.string(),
-    status: z.enum(TENANT_STATUSES),
+    status: tenantStatus,
     deletedAt: z.string().nullable(),
     purgeAfter: z.string().nullable().openapi({ description: 'Deleted tenants: restorable until then' }),
-    plan: z.string(),
+    plan,
     timezone: z.string(),
     limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
     features: z.record(z.string(), z.unknown()),
     branding: z.record(z.string(), z.unknown()),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
   })
   .openapi('Tenant');
 
-export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.string() });
+export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(TENANT_ROLES) });
 
 export const TenantListQuery = z.strictObject({
   ...PageQuery,
-  status: z
-    .enum(TENANT_STATUSES)
-    .optional()
-    .openapi({ description: 'Deleted tenants are listed only with status=deleted' }),
+  status: tenantStatus.optional().openapi({ description: 'Deleted tenants are listed only with status=deleted' }),
 });
 
 export const PurgeResult = z
@@ -87,7 +87,7 @@ export const DomainEvent = z
     type: z.string(),
     tenantId: z.uuid(),
     payload: z.unknown(),
-    occurredAt: z.string(),
-    dispatchedAt: z.string().nullable(),
+    occurredAt: dateTime(),
+    dispatchedAt: dateTime().nullable(),
   })
   .openapi('DomainEvent');
