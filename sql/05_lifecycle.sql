@@ -45,4 +45,4 @@ CREATE TRIGGER tenant_transition BEFORE UPDATE OF status, deleted_at, purge_afte
   FOR EACH ROW EXECUTE FUNCTION app.tenant_transition();
 
 GRANT SELECT, INSERT ON platform_events TO tenantry_platform;
-GRANT UPDATE (dispatched_at, attempts) ON platform_events TO tenantry_platform;
+GRANT UPDATE (dispatched_at, attempts, next_attempt_at, failed_at, last_error) ON platform_events TO tenantry_platform;

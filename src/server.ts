@@ -93,6 +93,7 @@ async function main() {
       platformPool: clients.platform.pool,
       defaultMetrics: true,
       rateLimit: services.rateLimit,
+      outbox: { stats: () => services.events.stats(), counts: () => dispatcher.counts() },
     }),
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

@@ -5,13 +5,14 @@ import { loadSigningKeys } from './config/keys.js';
 import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
 import { createTransactionRunner, type TransactionRunner } from './db/context.js';
-import { createDispatcher, type Dispatcher } from './events/dispatcher.js';
+import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
+import { createEventService } from './services/events.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
@@ -44,12 +45,15 @@ export async function wireServices(
     | 'JWT_AUDIENCE'
     | 'ACCESS_TOKEN_TTL_SECONDS'
     | 'OUTBOX_POLL_MS'
+    | 'OUTBOX_MAX_ATTEMPTS'
+    | 'OUTBOX_RETRY_BASE_MS'
+    | 'OUTBOX_RETRY_MAX_MS'
     | 'TENANT_GRACE_DAYS'
     | 'TENANT_SWEEP_INTERVAL_MS'
   >,
   clients: DbClients,
   logger: Logger,
-  shared: { redis?: Redis; subscriber?: Redis } = {},
+  shared: { redis?: Redis; subscriber?: Redis; subscribers?: Subscribers } = {},
 ): Promise<Wired> {
   const runner = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   // Each plane's runner on its own, so a service holds only the plane it works on.
@@ -64,8 +68,9 @@ export async function wireServices(
   });
   const dispatcher = createDispatcher({
     db: platformDb,
-    subscribers: defaultSubscribers,
+    subscribers: shared.subscribers ?? defaultSubscribers,
     pollMs: env.OUTBOX_POLL_MS,
+    retry: { maxAttempts: env.OUTBOX_MAX_ATTEMPTS, baseMs: env.OUTBOX_RETRY_BASE_MS, maxMs: env.OUTBOX_RETRY_MAX_MS },
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
   const cache = createTenantCache({
@@ -92,6 +97,7 @@ export async function wireServices(
     }),
     transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
     usage: createTenantUsageService({ db: platformDb }),
+    events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
     courses: createCourseService(),

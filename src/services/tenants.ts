@@ -267,20 +267,6 @@ export function createTenantService(deps: {
       }
       return purged;
     },
-
-    async events(adminId: string, query: PageQuery & { type?: string; tenantId?: string }) {
-      const rows = await deps.db.platform(adminId, ({ tx }) =>
-        eventRepository(tx).list({ ...query, limit: query.limit + 1, after: decodeCursor(query.cursor) }),
-      );
-      return toPage(rows, query.limit, (e) => ({
-        id: e.id,
-        type: e.type,
-        tenantId: e.tenantId,
-        payload: e.payload,
-        occurredAt: e.occurredAt.toISOString(),
-        dispatchedAt: e.dispatchedAt?.toISOString() ?? null,
-      }));
-    },
   };
 }
 

@@ -6,6 +6,37 @@ export type EventRow = Prisma.DomainEventGetPayload<object>;
 export type AuditRow = Prisma.AuditEntryGetPayload<object>;
 export type JsonValue = Prisma.InputJsonValue;
 
+export type DeliveryStatus = 'pending' | 'dispatched' | 'failed';
+
+export interface EventQuery {
+  limit: number;
+  after?: string;
+  type?: string;
+  tenantId?: string;
+  status?: DeliveryStatus;
+}
+
+/** A failed delivery attempt: the error's text, and when to retry (null: dead letter). */
+export interface DeliveryFailure {
+  attempts: number;
+  error: string;
+  retryAt: Date | null;
+}
+
+export const failureUpdate = (f: DeliveryFailure) => ({
+  attempts: f.attempts,
+  lastError: f.error.slice(0, 1000),
+  ...(f.retryAt ? { nextAttemptAt: f.retryAt } : { failedAt: new Date() }),
+});
+
+/** The rows of one delivery state (both outbox tables have the same bookkeeping columns). */
+export function deliveryState(status?: DeliveryStatus) {
+  if (status === 'dispatched') return { dispatchedAt: { not: null } };
+  if (status === 'failed') return { failedAt: { not: null } };
+  if (status === 'pending') return { dispatchedAt: null, failedAt: null };
+  return {};
+}
+
 /** The transactional outbox: events are written in the transaction that made them true. */
 export function eventRepository(tx: Tx) {
   return {
@@ -35,8 +66,8 @@ export function eventRepository(tx: Tx) {
         })),
       });
     },
-    list(query: { limit: number; after?: string; type?: string; tenantId?: string }): Promise<EventRow[]> {
-      const where: Prisma.DomainEventWhereInput = {};
+    list(query: EventQuery): Promise<EventRow[]> {
+      const where: Prisma.DomainEventWhereInput = { ...deliveryState(query.status) };
       if (query.after) where.id = { gt: query.after };
       if (query.type) where.type = query.type;
       if (query.tenantId) where.tenantId = query.tenantId;
@@ -49,7 +80,7 @@ export function eventRepository(tx: Tx) {
     async pendingTenants(limit: number): Promise<string[]> {
       const rows = await tx.$queryRaw<{ tenant_id: string }[]>`
         SELECT DISTINCT tenant_id FROM domain_events
-         WHERE dispatched_at IS NULL AND attempts < 10
+         WHERE dispatched_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
          LIMIT ${limit}`;
       return rows.map((r) => r.tenant_id);
     },
@@ -61,14 +92,16 @@ export function eventRepository(tx: Tx) {
     claimPending(tenantId: string, limit: number) {
       return tx.$queryRaw<{ tenant_id: string; id: string; type: string; payload: unknown; attempts: number }[]>`
         SELECT tenant_id, id, type, payload, attempts FROM domain_events
-         WHERE tenant_id = ${tenantId}::uuid AND dispatched_at IS NULL AND attempts < 10
+         WHERE tenant_id = ${tenantId}::uuid AND dispatched_at IS NULL AND failed_at IS NULL
+           AND next_attempt_at <= now()
          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
     },
     markDispatched(tenantId: string, id: string) {
       return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { dispatchedAt: new Date() } });
     },
-    markFailed(tenantId: string, id: string) {
-      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { attempts: { increment: 1 } } });
+    /** Records a failed attempt: retried at `retryAt`, or dead-lettered when that is null. */
+    markFailed(tenantId: string, id: string, failure: DeliveryFailure) {
+      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: failureUpdate(failure) });
     },
   };
 }

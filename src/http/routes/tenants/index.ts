@@ -35,6 +35,10 @@ export function tenantsRouter() {
       return c.body(null, 204);
     })
     .openapi(routes.events, async (c) =>
-      c.json(await c.var.services.tenants.events(c.var.principal.userId, c.req.valid('query')), 200),
-    );
+      c.json(await c.var.services.events.list(c.var.principal.userId, c.req.valid('query')), 200),
+    )
+    .openapi(routes.retryEvent, async (c) => {
+      await c.var.services.events.retry(c.var.principal.userId, c.req.valid('param').id);
+      return c.body(null, 204);
+    });
 }

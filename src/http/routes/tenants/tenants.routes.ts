@@ -123,3 +123,14 @@ export const events = defineRoute(access.platform, {
   request: { query: EventListQuery },
   responses: { 200: jsonResponse(page(DomainEvent), 'Domain events'), ...errorResponses },
 });
+
+export const retryEvent = defineRoute(access.platform, {
+  operationId: 'retryEvent',
+  summary: 'Retry a dead-lettered event',
+  method: 'post',
+  path: '/events/{id}/retry',
+  tags,
+  description: 'Puts a dead-lettered event back in the queue (its attempts start over); 409 if it is not failed.',
+  request: { params: IdParam },
+  responses: { 204: { description: 'Queued for delivery' }, ...errorResponses },
+});

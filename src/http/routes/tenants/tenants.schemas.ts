@@ -77,6 +77,10 @@ export const PurgeResult = z
 
 export const EventListQuery = z.strictObject({
   ...PageQuery,
+  status: z
+    .enum(['pending', 'dispatched', 'failed'])
+    .optional()
+    .openapi({ description: '`failed`: dead letters (every attempt failed), retried by POST /events/{id}/retry' }),
   type: text(100).optional(),
   tenantId: z.uuid().optional(),
 });
@@ -89,5 +93,10 @@ export const DomainEvent = z
     payload: z.unknown(),
     occurredAt: dateTime(),
     dispatchedAt: dateTime().nullable(),
+    status: z.enum(['pending', 'dispatched', 'failed']),
+    attempts: z.number().int(),
+    nextAttemptAt: dateTime().nullable(),
+    failedAt: dateTime().nullable(),
+    lastError: z.string().nullable(),
   })
   .openapi('DomainEvent');
