@@ -24,8 +24,8 @@ export interface TenantDto {
   name: string;
   status: TenantStatus;
   /** Deleted tenants only: when it was deleted, and until when it can be restored. */
-  deletedAt: string | null;
-  purgeAfter: string | null;
+  deletedAt?: string;
+  purgeAfter?: string;
   plan: Plan;
   timezone: string;
   limits: PlanLimits;
@@ -40,8 +40,8 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
   slug: t.slug,
   name: t.name,
   status: t.status,
-  deletedAt: t.deletedAt?.toISOString() ?? null,
-  purgeAfter: t.purgeAfter?.toISOString() ?? null,
+  ...(t.deletedAt && { deletedAt: t.deletedAt.toISOString() }),
+  ...(t.purgeAfter && { purgeAfter: t.purgeAfter.toISOString() }),
   plan: planOf(t.settings?.plan),
   timezone: t.settings?.timezone ?? 'UTC',
   limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
