@@ -50,7 +50,8 @@ export async function wireServices(
     | 'OUTBOX_RETRY_MAX_MS'
     | 'TENANT_GRACE_DAYS'
     | 'TENANT_SWEEP_INTERVAL_MS'
-  >,
+  > &
+    Partial<Pick<Env, 'IMPORT_MAX_BYTES'>>,
   clients: DbClients,
   logger: Logger,
   shared: { redis?: Redis; subscriber?: Redis; subscribers?: Subscribers } = {},
@@ -95,7 +96,12 @@ export async function wireServices(
       onEvents: () => dispatcher.kick(),
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
     }),
-    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
+    transfer: createTenantTransferService({
+      bulk: createBulkTransactions(clients),
+      tenantDb,
+      platformDb,
+      importLimits: { maxBytes: env.IMPORT_MAX_BYTES },
+    }),
     usage: createTenantUsageService({ db: platformDb }),
     events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),

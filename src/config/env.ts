@@ -45,6 +45,12 @@ const EnvSchema = z
     // Days a deleted tenant stays restorable; the sweep purges it after that.
     TENANT_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
     TENANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+    // A tenant import streams, so its size bounds time and the transaction, not memory.
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 ** 3),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
