@@ -2,6 +2,7 @@ import type { PlatformRunner, PlatformScope } from '../db/context.js';
 import { type DeliveryFailure, eventRepository } from '../db/repositories/events.js';
 import { outboxRepository } from '../db/repositories/outbox.js';
 import { type DomainEventPayloads, type EventType, isEventType } from '../domain/events.js';
+import { idTimeMs } from '../domain/ids.js';
 import { afterFailure, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 /** An event as delivered from the outbox: its payload typed by its type. */
@@ -27,6 +28,8 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** Delivery outcomes since start, for metrics. */
   counts(): Readonly<Record<DeliveryOutcome, number>>;
+  /** How long the oldest event delivered in the last round had waited, in seconds (0: none waited). */
+  lagSeconds(): number;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'dead_lettered';
@@ -104,6 +107,8 @@ export function createDispatcher(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
+  let oldestInRound = Number.POSITIVE_INFINITY;
+  let lagMs = 0;
 
   /** Delivers up to BATCH of one tenant's events in one platform transaction. */
   async function deliverBatch(tenantId: string): Promise<number> {
@@ -111,6 +116,7 @@ export function createDispatcher(deps: {
       const { tx } = scope;
       const events = eventRepository(tx);
       const pending = await events.claimPending(tenantId, BATCH);
+      for (const row of pending) oldestInRound = Math.min(oldestInRound, idTimeMs(row.id));
       for (const row of pending) {
         const event = { id: row.id, tenantId: row.tenant_id, type: row.type, payload: row.payload } as OutboxEvent;
         await attempt(scope, event, row.attempts, {
@@ -129,6 +135,7 @@ export function createDispatcher(deps: {
    */
   async function drainOnce(): Promise<number> {
     let total = 0;
+    oldestInRound = Number.POSITIVE_INFINITY;
     for (let n = BATCH; n === BATCH; ) {
       n = await deliverPlatformBatch();
       total += n;
@@ -143,6 +150,7 @@ export function createDispatcher(deps: {
         if (n === BATCH) full = true;
       }
       total += claimed;
+      lagMs = Number.isFinite(oldestInRound) ? Math.max(0, Date.now() - oldestInRound) : 0;
       // Nothing claimed: what is pending is locked by another instance, which delivers it.
       if (!full || claimed === 0) return total;
     }
@@ -168,6 +176,7 @@ export function createDispatcher(deps: {
 
   return {
     drain,
+    lagSeconds: () => lagMs / 1000,
     kick: () => schedule(0),
     start() {
       stopped = false;
