@@ -5,6 +5,7 @@ import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
+import type { EventService } from '../services/events.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
@@ -28,6 +29,8 @@ export interface AppServices {
   auth: AuthService;
   tokens: TokenService;
   tenants: TenantService;
+  /** The outbox: events, dead letters, retries (platform admin). */
+  events: EventService;
   /** Tenant export and import (platform admin; export also the tenant's own admin). */
   transfer: TenantTransferService;
   usage: TenantUsageService;
