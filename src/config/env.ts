@@ -37,6 +37,11 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // On a Citus coordinator, distribute the schema by tenant_id at every migration run.
+    CITUS_DISTRIBUTE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
     const urls = {
