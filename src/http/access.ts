@@ -4,6 +4,7 @@ import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { Errors } from '../domain/errors.js';
 import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
+import { RATE_LIMIT_HEADERS, type Tag, TOO_MANY_REQUESTS } from './document.js';
 import { authenticate, tenantGate, tenantTransaction } from './middleware/auth.js';
 import type { AppEnv, MaybeTenantEnv, PlatformEnv, TenantEnv } from './types.js';
 
@@ -108,16 +109,52 @@ function middlewareFor(rule: Access): MiddlewareHandler<AppEnv>[] {
 
 const BEARER = [{ bearerAuth: [] }];
 
+/** Tenant callers pass the tenant gate, which counts the request against the tenant's limit. */
+export const isRateLimited = (rule: Access) => rule.kind === 'tenant' || rule.kind === 'tenant-or-platform';
+
+/** What every operation must say about itself, so outside tools and generated clients can name it. */
+interface Described {
+  /** Unique across the document; generated clients name their methods after it. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly [Tag, ...Tag[]];
+}
+
+type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> & Described;
+type Responses = RouteConfig['responses'];
+
+/** RateLimit-* on every success, and the 429 with Retry-After. */
+function withRateLimit(responses: Responses): Responses {
+  const out: Responses = { ...responses, 429: TOO_MANY_REQUESTS };
+  for (const [status, response] of Object.entries(responses)) {
+    if (/^2\d\d$/.test(status) && !('$ref' in response)) {
+      out[status] = { ...response, headers: { ...RATE_LIMIT_HEADERS, ...(response.headers as object) } };
+    }
+  }
+  return out;
+}
+
+function assertBodyExample(config: RouteFields): void {
+  const content = config.request?.body?.content ?? {};
+  for (const [type, media] of Object.entries(content) as [string, { example?: unknown; examples?: unknown }][]) {
+    if (media.example === undefined && media.examples === undefined) {
+      throw new Error(`${config.operationId}: the ${type} request body needs an example`);
+    }
+  }
+}
+
 /**
  * createRoute with its access rule: the only way routes are declared (a test checks that no
- * route file calls createRoute itself), so no route can ship without one.
+ * route file calls createRoute itself), so no route can ship without one, nor without an
+ * operationId, a summary, declared tags and an example of its body. The rule also decides the
+ * operation's `security` and, for rate-limited callers, its 429 and `RateLimit-*` headers.
  */
-export function defineRoute<A extends Access, const R extends Omit<RouteConfig, 'middleware' | 'security'>>(
-  rule: A,
-  config: R,
-) {
+export function defineRoute<A extends Access, const R extends RouteFields>(rule: A, config: R) {
+  assertBodyExample(config);
   return createRoute({
     ...config,
+    tags: [...config.tags],
+    responses: (isRateLimited(rule) ? withRateLimit(config.responses) : config.responses) as R['responses'],
     security: rule.kind === 'public' ? [] : BEARER,
     'x-roles': rolesOf(rule),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.

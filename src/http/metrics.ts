@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RateLimitStats } from '../services/rate-limit.js';
 import type { AppEnv } from './types.js';
 
 export interface PoolStats {
@@ -9,8 +10,53 @@ export interface PoolStats {
 }
 
 /** Prometheus metrics of one app instance (its own registry, so tests stay independent). */
-export function createMetrics(opts: { pool?: PoolStats; platformPool?: PoolStats; defaultMetrics?: boolean } = {}) {
+export function createMetrics(
+  opts: {
+    pool?: PoolStats;
+    platformPool?: PoolStats;
+    defaultMetrics?: boolean;
+    rateLimit?: { stats(): Readonly<RateLimitStats> };
+  } = {},
+) {
   const registry = new Registry();
+  const rateLimit = opts.rateLimit;
+  if (rateLimit) {
+    new Counter({
+      name: 'tenantry_rate_limit_rejections_total',
+      help: 'Tenant requests refused with 429',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(rateLimit.stats().rejected);
+      },
+    });
+    new Counter({
+      name: 'tenantry_rate_limit_fallback_total',
+      help: 'Rate-limit decisions taken in this instance’s memory because Redis failed',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(rateLimit.stats().fallbackDecisions);
+      },
+    });
+    new Counter({
+      name: 'tenantry_redis_outages_total',
+      help: 'Redis outages seen by the rate limiter',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(rateLimit.stats().outages);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_rate_limit_degraded',
+      help: '1 while rate limits fall back to this instance (Redis unavailable)',
+      registers: [registry],
+      collect() {
+        this.set(rateLimit.stats().degraded ? 1 : 0);
+      },
+    });
+  }
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'tenantry_http_requests_total',

@@ -44,6 +44,9 @@ export const text = (max = 200) =>
 
 export const nonEmpty = (max = 200) => text(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
+/** A timestamp as the API writes it (ISO 8601, UTC). */
+export const dateTime = () => z.iso.datetime();
+
 export const IdParam = z.strictObject({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const PageQuery = {
@@ -81,10 +84,15 @@ export const errorResponses = {
   503: problemResponse('Database unavailable'),
 } as const;
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
+/**
+ * A required JSON body with its example (every operation's body has one, for the reference
+ * page and generated clients); an example the schema refuses fails at start.
+ */
+export const jsonBody = <T extends z.ZodType>(schema: T, example: z.input<T>) => {
+  const checked = schema.safeParse(example);
+  if (!checked.success) throw new Error(`a request body example is invalid: ${checked.error.message}`);
+  return { required: true, content: { 'application/json': { schema, example } } };
+};
 
 export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

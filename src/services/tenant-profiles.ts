@@ -2,6 +2,7 @@ import type { TenantContext, TenantRunner } from '../db/context.js';
 import { ownTenantRepository } from '../db/repositories/tenants.js';
 import { Errors } from '../domain/errors.js';
 import { effectiveLimits, type PlanLimits } from '../domain/tenant/plans.js';
+import { createTenantCache, type TenantCache } from './tenant-cache.js';
 
 /** What the request path needs to know about a tenant before its request transaction opens. */
 export interface TenantProfile {
@@ -10,31 +11,26 @@ export interface TenantProfile {
 }
 
 /**
- * Tenant profiles (slug, effective limits) cached per instance for `ttlMs`, so the header
- * check and the rate limit need no database round trip on most requests. A miss is read in a
- * transaction of the caller's own context, so an unknown or suspended tenant and an unknown
- * user are refused by the database there, as in any tenant transaction.
+ * Tenant profiles (slug, effective limits) from the tenant cache (`tenant:{id}:profile`), so the
+ * header check and the rate limit need no database round trip on most requests. A miss is
+ * read in a transaction of the caller's own context, so an unknown or suspended tenant and an
+ * unknown user are refused by the database there, as in any tenant transaction.
  */
-export function createTenantProfiles(deps: { tenantDb: TenantRunner; ttlMs?: number; maxEntries?: number }) {
-  const ttlMs = deps.ttlMs ?? 60_000;
-  const maxEntries = deps.maxEntries ?? 100_000;
-  const cache = new Map<string, { profile: TenantProfile; until: number }>();
+export function createTenantProfiles(deps: { tenantDb: TenantRunner; cache?: TenantCache }) {
+  const cache = deps.cache ?? createTenantCache({});
 
   return {
-    async get(context: TenantContext): Promise<TenantProfile> {
-      const hit = cache.get(context.tenantId);
-      if (hit && hit.until > Date.now()) return hit.profile;
-      const row = await deps.tenantDb.tenant(context, (scope) => ownTenantRepository(scope).profile());
-      if (!row) throw Errors.unauthorized('the token no longer names an active tenant user');
-      const profile = { slug: row.slug, limits: effectiveLimits(row.plan, row.limits) };
-      if (cache.size >= maxEntries) cache.clear();
-      cache.set(context.tenantId, { profile, until: Date.now() + ttlMs });
-      return profile;
+    get(context: TenantContext): Promise<TenantProfile> {
+      return cache.load(context.tenantId, 'profile', async () => {
+        const row = await deps.tenantDb.tenant(context, (scope) => ownTenantRepository(scope).profile());
+        if (!row) throw Errors.unauthorized('the token no longer names an active tenant user');
+        return { slug: row.slug, limits: effectiveLimits(row.plan, row.limits) };
+      });
     },
 
-    /** Forgets a tenant's profile (after its plan, limits or status changed). */
+    /** Forgets a tenant's profile (after its plan, limits or status changed), on every instance. */
     invalidate(tenantId: string): void {
-      cache.delete(tenantId);
+      cache.invalidate(tenantId);
     },
   };
 }

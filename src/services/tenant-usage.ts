@@ -2,11 +2,11 @@ import type { PlatformRunner } from '../db/context.js';
 import { tenantRepository } from '../db/repositories/tenants.js';
 import { USAGE_KEYS, type UsageCounts, usageRepository } from '../db/repositories/usage.js';
 import { Errors } from '../domain/errors.js';
-import { effectiveLimits, type PlanLimits } from '../domain/tenant/plans.js';
+import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
 
 export interface TenantUsage {
   tenantId: string;
-  plan: string;
+  plan: Plan;
   limits: PlanLimits;
   usage: UsageCounts;
 }
@@ -31,7 +31,7 @@ export function createTenantUsageService(deps: { db: PlatformRunner }) {
       return deps.db.platform(adminId, async ({ tx }) => {
         const tenant = await tenantRepository(tx).get(tenantId);
         if (!tenant) throw Errors.notFound('tenant');
-        const plan = tenant.settings?.plan ?? 'free';
+        const plan = planOf(tenant.settings?.plan);
         const usage = await usageRepository(tx).forTenant(tenantId);
         return { tenantId, plan, limits: effectiveLimits(plan, tenant.settings?.limits), usage };
       });

@@ -4,7 +4,7 @@ import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '.
 import { Errors } from '../domain/errors.js';
 import type { AnyDomainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
-import { effectiveLimits, type Plan, type PlanLimits } from '../domain/tenant/plans.js';
+import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
 import { type TenantAction, type TenantStatus, transition } from '../domain/tenant/status.js';
 import { createTenant } from '../domain/tenant/tenant.js';
 import { normaliseEmail } from '../domain/users.js';
@@ -16,7 +16,7 @@ export interface TenantDto {
   slug: string;
   name: string;
   status: TenantStatus;
-  plan: string;
+  plan: Plan;
   timezone: string;
   limits: PlanLimits;
   features: Record<string, unknown>;
@@ -30,7 +30,7 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
   slug: t.slug,
   name: t.name,
   status: t.status,
-  plan: t.settings?.plan ?? 'free',
+  plan: planOf(t.settings?.plan),
   timezone: t.settings?.timezone ?? 'UTC',
   limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
   features: (t.settings?.features ?? {}) as Record<string, unknown>,

@@ -114,6 +114,7 @@ export async function startServer(db: SoakDatabase, workDir: string): Promise<So
       DATABASE_PLATFORM_URL: db.platformUrl,
       DB_POOL_SIZE: '10',
       REDIS_URL: '',
+      SHUTDOWN_DRAIN_MS: '0',
       PLATFORM_ADMIN_EMAIL: platform.email,
       PLATFORM_ADMIN_PASSWORD: platform.password,
     },

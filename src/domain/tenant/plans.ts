@@ -22,6 +22,9 @@ export const PLAN_LIMITS: Record<Plan, PlanLimits> = {
 
 export const isPlan = (value: string): value is Plan => (PLANS as readonly string[]).includes(value);
 
+/** A stored plan name as a plan; an unknown one counts as free (as in effectiveLimits). */
+export const planOf = (value: string | null | undefined): Plan => (value && isPlan(value) ? value : 'free');
+
 /** The plan's limits with the tenant's own overrides on top; an unknown plan counts as free. */
 export function effectiveLimits(plan: string, overrides: unknown): PlanLimits {
   const base = PLAN_LIMITS[isPlan(plan) ? plan : 'free'];

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { nonEmpty, PageQuery } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery } from '../../openapi.js';
 
 const capacity = z.number().int().min(0).max(100_000).nullable();
 
@@ -17,8 +17,8 @@ export const Course = z
     code: z.string(),
     title: z.string(),
     capacity: z.number().int().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
   })
   .openapi('Course');
 
@@ -35,7 +35,7 @@ export const Enrollment = z
   .object({
     courseId: z.uuid(),
     studentId: z.uuid(),
-    enrolledAt: z.string(),
+    enrolledAt: dateTime(),
     student: z.object({
       id: z.uuid(),
       studentNo: z.string(),

@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, jsonBody, jsonResponse, PageQuery, page, text } from '../../openapi.js';
+import { dateTime, errorResponses, jsonBody, jsonResponse, PageQuery, page, text } from '../../openapi.js';
 import { Tenant, timezone } from '../tenants/tenants.schemas.js';
 
-const tags = ['Current tenant'];
+const tags = ['Current tenant'] as const;
 
 export const get = defineRoute(access.tenant(), {
+  operationId: 'getCurrentTenant',
+  summary: 'Get the caller’s tenant',
   method: 'get',
   path: '/tenant',
   tags,
@@ -16,6 +18,8 @@ export const get = defineRoute(access.tenant(), {
 });
 
 export const patchSettings = defineRoute(access.tenant(['tenant_admin']), {
+  operationId: 'updateTenantSettings',
+  summary: 'Update the tenant’s settings',
   method: 'patch',
   path: '/tenant/settings',
   tags,
@@ -27,16 +31,19 @@ export const patchSettings = defineRoute(access.tenant(['tenant_admin']), {
           branding: z.record(text(64), text(500).nullable()).optional(),
         })
         .openapi('TenantSettingsPatch'),
+      { timezone: 'Europe/Berlin', branding: { primaryColor: '#0b5fff', logoUrl: null } },
     ),
   },
   responses: { 200: jsonResponse(Tenant, 'Updated'), ...errorResponses },
 });
 
 const AuditEntry = z
-  .object({ id: z.uuid(), action: z.string(), actorId: z.uuid().nullable(), data: z.unknown(), createdAt: z.string() })
+  .object({ id: z.uuid(), action: z.string(), actorId: z.uuid().nullable(), data: z.unknown(), createdAt: dateTime() })
   .openapi('AuditEntry');
 
 export const auditLog = defineRoute(access.tenant(['tenant_admin']), {
+  operationId: 'listAuditLog',
+  summary: 'List the tenant’s audit log',
   method: 'get',
   path: '/audit-log',
   tags,

@@ -6,6 +6,8 @@ import type { AppEnv } from '../../types.js';
 export interface Probe {
   name: string;
   check(): Promise<void>;
+  /** A failing optional probe is reported as `degraded` and keeps the instance ready. */
+  optional?: boolean;
 }
 
 /** Liveness, readiness (database and, when configured, Redis), metrics, JWKS and the API reference. */
@@ -16,12 +18,17 @@ export function opsRouter(probes: Probe[], registry: Registry) {
     const checks: Record<string, string> = {};
     let ok = true;
     for (const probe of probes) {
+      // After a failing required probe the answer is known: a draining instance says so at once.
+      if (!ok) {
+        checks[probe.name] = 'skipped';
+        continue;
+      }
       try {
         await probe.check();
         checks[probe.name] = 'ok';
       } catch {
-        checks[probe.name] = 'unavailable';
-        ok = false;
+        checks[probe.name] = probe.optional ? 'degraded' : 'unavailable';
+        if (!probe.optional) ok = false;
       }
     }
     return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);

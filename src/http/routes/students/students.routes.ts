@@ -3,9 +3,19 @@ import { access, defineRoute, WRITERS } from '../../access.js';
 import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import { Student, StudentBulk, StudentCreate, StudentListQuery, StudentPatch } from './students.schemas.js';
 
-const tags = ['Students'];
+const STUDENT_EXAMPLE = {
+  studentNo: 'S-1001',
+  firstName: 'Bart',
+  lastName: 'Simpson',
+  email: 'bart@springfield.example',
+  dateOfBirth: '2010-04-01',
+  active: true,
+};
+const tags = ['Students'] as const;
 
 export const list = defineRoute(access.tenant(), {
+  operationId: 'listStudents',
+  summary: 'List or search students',
   method: 'get',
   path: '/students',
   tags,
@@ -14,18 +24,26 @@ export const list = defineRoute(access.tenant(), {
 });
 
 export const create = defineRoute(access.tenant(WRITERS), {
+  operationId: 'createStudent',
+  summary: 'Create a student',
   method: 'post',
   path: '/students',
   tags,
-  request: { body: jsonBody(StudentCreate) },
+  request: { body: jsonBody(StudentCreate, STUDENT_EXAMPLE) },
   responses: { 201: jsonResponse(Student, 'Created'), ...errorResponses },
 });
 
 export const bulk = defineRoute(access.tenant(WRITERS), {
+  operationId: 'createStudentsBulk',
+  summary: 'Create up to 1000 students at once',
   method: 'post',
   path: '/students/bulk',
   tags,
-  request: { body: jsonBody(StudentBulk) },
+  request: {
+    body: jsonBody(StudentBulk, {
+      students: [STUDENT_EXAMPLE, { studentNo: 'S-1002', firstName: 'Lisa', lastName: 'Simpson' }],
+    }),
+  },
   responses: {
     201: jsonResponse(z.object({ created: z.number().int(), ids: z.array(z.uuid()) }), 'All created'),
     ...errorResponses,
@@ -33,6 +51,8 @@ export const bulk = defineRoute(access.tenant(WRITERS), {
 });
 
 export const get = defineRoute(access.tenant(), {
+  operationId: 'getStudent',
+  summary: 'Get a student',
   method: 'get',
   path: '/students/{id}',
   tags,
@@ -41,14 +61,18 @@ export const get = defineRoute(access.tenant(), {
 });
 
 export const patch = defineRoute(access.tenant(WRITERS), {
+  operationId: 'updateStudent',
+  summary: 'Update a student',
   method: 'patch',
   path: '/students/{id}',
   tags,
-  request: { params: IdParam, body: jsonBody(StudentPatch) },
+  request: { params: IdParam, body: jsonBody(StudentPatch, { email: null, active: false }) },
   responses: { 200: jsonResponse(Student, 'Updated'), ...errorResponses },
 });
 
 export const remove = defineRoute(access.tenant(WRITERS), {
+  operationId: 'deleteStudent',
+  summary: 'Delete a student',
   method: 'delete',
   path: '/students/{id}',
   tags,

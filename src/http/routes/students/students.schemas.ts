@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { nonEmpty, PageQuery, text } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, text } from '../../openapi.js';
 
 const isoDate = z.iso.date().refine((d) => {
   const year = Number(d.slice(0, 4));
@@ -36,10 +36,10 @@ export const Student = z
     firstName: z.string(),
     lastName: z.string(),
     email: z.string().nullable(),
-    dateOfBirth: z.string().nullable(),
+    dateOfBirth: z.iso.date().nullable(),
     active: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
   })
   .openapi('Student');
 

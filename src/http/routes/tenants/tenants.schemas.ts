@@ -1,8 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_ROLES } from '../../../domain/roles.js';
+import { PLANS } from '../../../domain/tenant/plans.js';
+import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
-import { nonEmpty, PageQuery, text } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, text } from '../../openapi.js';
 
-const plan = z.enum(['free', 'standard', 'enterprise']);
+export const plan = z.enum(PLANS);
+export const tenantStatus = z.enum(TENANT_STATUSES);
 
 export const timezone = text(64).refine((tz) => {
   try {
@@ -47,20 +51,20 @@ export const Tenant = z
     id: z.uuid(),
     slug: z.string(),
     name: z.string(),
-    status: z.enum(['active', 'suspended']),
-    plan: z.string(),
+    status: tenantStatus,
+    plan,
     timezone: z.string(),
     limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
     features: z.record(z.string(), z.unknown()),
     branding: z.record(z.string(), z.unknown()),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
   })
   .openapi('Tenant');
 
-export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.string() });
+export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(TENANT_ROLES) });
 
-export const TenantListQuery = z.strictObject({ ...PageQuery, status: z.enum(['active', 'suspended']).optional() });
+export const TenantListQuery = z.strictObject({ ...PageQuery, status: tenantStatus.optional() });
 
 export const EventListQuery = z.strictObject({
   ...PageQuery,
@@ -74,7 +78,7 @@ export const DomainEvent = z
     type: z.string(),
     tenantId: z.uuid(),
     payload: z.unknown(),
-    occurredAt: z.string(),
-    dispatchedAt: z.string().nullable(),
+    occurredAt: dateTime(),
+    dispatchedAt: dateTime().nullable(),
   })
   .openapi('DomainEvent');

@@ -2,13 +2,20 @@ import { access, defineRoute } from '../../access.js';
 import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 import { ExportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
 
-const tags = ['Tenants (platform admin)'];
+const NDJSON_EXAMPLE = [
+  '{"type":"tenantry-export","version":1,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}',
+  '{"table":"students","row":{"id":"…","studentNo":"S-1001","firstName":"Bart",…}}',
+  '',
+].join('\n');
+const tags = ['Tenants (platform admin)'] as const;
 const ndjson = (description: string) => ({
   description,
   content: { 'application/x-ndjson': { schema: NdjsonExport } },
 });
 
 export const usage = defineRoute(access.platform, {
+  operationId: 'getTenantUsage',
+  summary: 'Get a tenant’s usage against its limits',
   method: 'get',
   path: '/tenants/{id}/usage',
   tags,
@@ -17,6 +24,8 @@ export const usage = defineRoute(access.platform, {
 });
 
 export const stats = defineRoute(access.platform, {
+  operationId: 'getPlatformStats',
+  summary: 'Per-tenant counts and totals',
   method: 'get',
   path: '/admin/stats',
   tags,
@@ -24,6 +33,8 @@ export const stats = defineRoute(access.platform, {
 });
 
 export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin'], { transaction: false }), {
+  operationId: 'exportTenant',
+  summary: 'Export a tenant as NDJSON',
   method: 'get',
   path: '/tenants/{id}/export',
   tags,
@@ -36,10 +47,17 @@ export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin']
 });
 
 export const importTenant = defineRoute(access.platform, {
+  operationId: 'importTenant',
+  summary: 'Import a tenant from an export',
   method: 'post',
   path: '/tenants/import',
   tags,
   description: 'An export as the body (up to 50 MiB); all or nothing. An existing tenant id or slug is 409.',
-  request: { body: { required: true, ...ndjson('An export') } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/x-ndjson': { schema: NdjsonExport, example: NDJSON_EXAMPLE } },
+    },
+  },
   responses: { 201: jsonResponse(ImportResult, 'Imported'), ...errorResponses },
 });

@@ -1,9 +1,19 @@
 import { z } from '@hono/zod-openapi';
 import { TENANT_ROLES } from '../../../domain/roles.js';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, IdParam, jsonBody, jsonResponse, nonEmpty, PageQuery, page, text } from '../../openapi.js';
+import {
+  dateTime,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  nonEmpty,
+  PageQuery,
+  page,
+  text,
+} from '../../openapi.js';
 
-const tags = ['Users'];
+const tags = ['Users'] as const;
 
 const fields = {
   email: z.email().max(254),
@@ -18,12 +28,14 @@ export const User = z
     email: z.string(),
     name: z.string(),
     role: z.enum(TENANT_ROLES),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: dateTime(),
+    updatedAt: dateTime(),
   })
   .openapi('User');
 
 export const list = defineRoute(access.tenant(), {
+  operationId: 'listUsers',
+  summary: 'List users',
   method: 'get',
   path: '/users',
   tags,
@@ -32,14 +44,25 @@ export const list = defineRoute(access.tenant(), {
 });
 
 export const create = defineRoute(access.tenant(['tenant_admin']), {
+  operationId: 'createUser',
+  summary: 'Create a user',
   method: 'post',
   path: '/users',
   tags,
-  request: { body: jsonBody(z.strictObject(fields).openapi('UserCreate')) },
+  request: {
+    body: jsonBody(z.strictObject(fields).openapi('UserCreate'), {
+      email: 'edna@springfield.example',
+      name: 'Edna Krabappel',
+      password: 'a-long-passphrase',
+      role: 'staff',
+    }),
+  },
   responses: { 201: jsonResponse(User, 'Created'), ...errorResponses },
 });
 
 export const get = defineRoute(access.tenant(), {
+  operationId: 'getUser',
+  summary: 'Get a user',
   method: 'get',
   path: '/users/{id}',
   tags,
@@ -48,17 +71,21 @@ export const get = defineRoute(access.tenant(), {
 });
 
 export const patch = defineRoute(access.tenant(['tenant_admin']), {
+  operationId: 'updateUser',
+  summary: 'Update a user',
   method: 'patch',
   path: '/users/{id}',
   tags,
   request: {
     params: IdParam,
-    body: jsonBody(z.strictObject(fields).partial().openapi('UserPatch')),
+    body: jsonBody(z.strictObject(fields).partial().openapi('UserPatch'), { role: 'viewer' }),
   },
   responses: { 200: jsonResponse(User, 'Updated'), ...errorResponses },
 });
 
 export const remove = defineRoute(access.tenant(['tenant_admin']), {
+  operationId: 'deleteUser',
+  summary: 'Delete a user',
   method: 'delete',
   path: '/users/{id}',
   tags,

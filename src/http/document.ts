@@ -1,0 +1,70 @@
+import { Problem } from './openapi.js';
+
+/**
+ * The OpenAPI document's top level, and the parts `defineRoute` adds to operations. Every
+ * operation names tags from this list; each is declared here with its description.
+ */
+export const TAGS = {
+  Auth: 'Sign-in, token refresh and sign-out (public), and the caller’s own profile.',
+  'Current tenant': 'The caller’s own tenant: profile, settings and audit log.',
+  Students: 'Students of the caller’s tenant.',
+  Courses: 'Courses of the caller’s tenant.',
+  Enrollments: 'Students enrolled in a course.',
+  Users: 'Staff accounts of the caller’s tenant and their roles.',
+  'Tenants (platform admin)': 'Tenant lifecycle, limits, usage, events, export and import (platform admins).',
+} as const;
+
+export type Tag = keyof typeof TAGS;
+
+const integerHeader = (description: string) => ({ description, schema: { type: 'integer' as const, minimum: 0 } });
+
+/** Registered under components/headers; operations refer to them. */
+export const HEADERS = {
+  'RateLimit-Limit': integerHeader('Requests allowed in the current window (the tenant’s requestsPerMinute)'),
+  'RateLimit-Remaining': integerHeader('Requests left in the current window'),
+  'RateLimit-Reset': integerHeader('Seconds until the window resets'),
+  'Retry-After': integerHeader('Seconds to wait before retrying'),
+};
+
+const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+/** What the responses of a rate-limited operation carry (the tenant gate sets them). */
+export const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': ref('RateLimit-Limit'),
+  'RateLimit-Remaining': ref('RateLimit-Remaining'),
+  'RateLimit-Reset': ref('RateLimit-Reset'),
+};
+
+/** The 429 of a rate-limited operation. */
+export const TOO_MANY_REQUESTS = {
+  description: 'The tenant’s requests-per-minute limit is reached (`rate_limited`)',
+  headers: { 'Retry-After': ref('Retry-After'), ...RATE_LIMIT_HEADERS },
+  content: { 'application/problem+json': { schema: Problem } },
+};
+
+/** Document-level fields: everything but paths and components. */
+export const DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Tenantry API',
+    version: '1.0.0',
+    description:
+      'Multi-tenant school records; tenant isolation enforced by PostgreSQL row-level security. ' +
+      'Tenant routes are rate-limited per tenant (`RateLimit-*` headers, 429 with `Retry-After`).',
+    // The package is private and grants no licence; SPDX has no identifier for that, and
+    // "UNLICENSED" is npm's word for it.
+    license: { name: 'UNLICENSED (private; no licence is granted)' },
+    contact: { name: 'Tenantry maintainers' },
+  },
+  servers: [{ url: '/', description: 'This instance (the document is served by the API it describes)' }],
+  tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+};
+
+export const BEARER_AUTH = {
+  type: 'http' as const,
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+  description:
+    'An access token from a sign-in route: an EdDSA-signed JWT (RFC 8725 practices: one fixed algorithm, ' +
+    'issuer, audience, `typ` and `exp` checked), valid for minutes; refresh it with `/api/v1/auth/refresh`.',
+};
