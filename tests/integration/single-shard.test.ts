@@ -198,7 +198,7 @@ describe('every tenant-table statement routes to one shard', () => {
     } finally {
       await superuser.end();
     }
-  });
+  }, 180_000);
 
   it('when a statement scans a tenant table through the policy alone, then the check reports it', async () => {
     // The check itself can fail: a tenant query without its own tenant_id predicate is caught.
