@@ -1,7 +1,8 @@
 // Writes the OpenAPI document the app serves at /openapi.json to a file (or stdout), without a
 // database: the document is built from the route declarations alone. Used by `npm run
 // lint:openapi`.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../src/app.js';
 import type { AppServices } from '../src/http/types.js';
@@ -12,5 +13,7 @@ const res = await app.request('/openapi.json');
 if (res.status !== 200) throw new Error(`/openapi.json answered ${res.status}`);
 const text = `${JSON.stringify(await res.json(), null, 2)}\n`;
 const out = process.argv[2];
-if (out) writeFileSync(out, text);
-else process.stdout.write(text);
+if (out) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, text);
+} else process.stdout.write(text);

@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { DomainError, Errors } from './domain/errors.js';
-import { BEARER_AUTH, DOCUMENT, HEADERS } from './http/document.js';
+import { DOCUMENT, HEADERS, SECURITY_SCHEMES } from './http/document.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { refuseStrayQuery, requestContext, requireJsonBody } from './http/middleware/request.js';
 import { onError, problem } from './http/problem.js';
@@ -63,7 +63,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', coursesRouter());
   app.route('/api/v1', usersRouter());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', BEARER_AUTH);
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
+    app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  }
   for (const [name, header] of Object.entries(HEADERS)) app.openAPIRegistry.registerComponent('headers', name, header);
   app.doc31('/openapi.json', DOCUMENT);
   return app;

@@ -113,5 +113,11 @@ function createPool(
     pipeline: true,
   });
   pool.on('error', onError);
+  // A backend terminated or a network cut can surface on a checked-out connection as an
+  // 'error' event when no query of it is waiting (pipelined, or between statements): the
+  // transaction runner then destroys the connection, and the server must not crash on it.
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+  });
   return pool;
 }

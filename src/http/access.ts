@@ -107,7 +107,19 @@ function middlewareFor(rule: Access): MiddlewareHandler<AppEnv>[] {
   }
 }
 
-const BEARER = [{ bearerAuth: [] }];
+/** The OpenAPI `security` of a rule: which tokens it accepts (document.ts names the schemes). */
+export function securityOf(rule: Access): Record<string, string[]>[] {
+  switch (rule.kind) {
+    case 'public':
+      return [];
+    case 'platform':
+      return [{ platformAuth: [] }];
+    case 'tenant':
+      return [{ bearerAuth: [] }];
+    case 'tenant-or-platform':
+      return [{ bearerAuth: [] }, { platformAuth: [] }];
+  }
+}
 
 /** Tenant callers pass the tenant gate, which counts the request against the tenant's limit. */
 export const isRateLimited = (rule: Access) => rule.kind === 'tenant' || rule.kind === 'tenant-or-platform';
@@ -155,7 +167,7 @@ export function defineRoute<A extends Access, const R extends RouteFields>(rule:
     ...config,
     tags: [...config.tags],
     responses: (isRateLimited(rule) ? withRateLimit(config.responses) : config.responses) as R['responses'],
-    security: rule.kind === 'public' ? [] : BEARER,
+    security: securityOf(rule),
     'x-roles': rolesOf(rule),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
     middleware: every(...middlewareFor(rule)) as unknown as MiddlewareHandler<EnvOf<A>>,

@@ -56,15 +56,25 @@ export const DOCUMENT = {
     license: { name: 'UNLICENSED (private; no licence is granted)' },
     contact: { name: 'Tenantry maintainers' },
   },
-  servers: [{ url: '/', description: 'This instance (the document is served by the API it describes)' }],
+  // Relative: the document describes the instance that serves it, in production or elsewhere.
+  servers: [{ url: '/', description: 'This instance (local, staging or production alike)', 'x-internal': false }],
   tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
 };
 
-export const BEARER_AUTH = {
+const jwt = (whose: string, route: string) => ({
   type: 'http' as const,
   scheme: 'bearer',
   bearerFormat: 'JWT',
   description:
-    'An access token from a sign-in route: an EdDSA-signed JWT (RFC 8725 practices: one fixed algorithm, ' +
-    'issuer, audience, `typ` and `exp` checked), valid for minutes; refresh it with `/api/v1/auth/refresh`.',
+    `${whose}'s access token, from \`${route}\`: an EdDSA-signed JWT verified as RFC8725 advises (one fixed ` +
+    'algorithm, issuer, audience, `typ` and `exp` checked), valid for minutes; renew it with `/api/v1/auth/refresh`.',
+});
+
+/**
+ * Two schemes for the two kinds of token: a tenant user's and a platform admin's are signed
+ * alike but issued by different sign-ins, and an operation accepts the ones its rule names.
+ */
+export const SECURITY_SCHEMES = {
+  bearerAuth: jwt('A tenant user', '/api/v1/auth/login'),
+  platformAuth: jwt('A platform admin', '/api/v1/auth/platform/login'),
 };

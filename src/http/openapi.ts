@@ -44,13 +44,16 @@ export const text = (max = 200) =>
 
 export const nonEmpty = (max = 200) => text(max).refine((s) => s.trim().length > 0, 'must not be empty');
 
+/** A UUID, with its length stated for tools that want every string bounded. */
+export const uuid = () => z.uuid().openapi({ maxLength: 36 });
+
 /** A timestamp as the API writes it (ISO 8601, UTC). */
 export const dateTime = () => z.iso.datetime();
 
-export const IdParam = z.strictObject({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+export const IdParam = z.strictObject({ id: uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const PageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20, format: 'int32' }),
   cursor: text(200).optional(),
 };
 
@@ -101,5 +104,3 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
-
-export const bearer = [{ bearerAuth: [] }];

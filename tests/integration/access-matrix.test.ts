@@ -102,8 +102,12 @@ describe('the role × route matrix from /openapi.json', () => {
         op.roles!.every((r) => KNOWN_ROLES.has(r)),
         `${op.method} ${op.path}: ${op.roles}`,
       ).toBe(true);
-      const isPublic = op.roles!.includes('anonymous');
-      expect(op.security, `${op.method} ${op.path}`).toEqual(isPublic ? [] : [{ bearerAuth: [] }]);
+      // Tenant tokens are bearerAuth, platform admins' platformAuth; public routes need neither.
+      const expected = [
+        ...(op.roles!.some((r) => r !== 'anonymous' && r !== 'platform_admin') ? [{ bearerAuth: [] }] : []),
+        ...(op.roles!.includes('platform_admin') ? [{ platformAuth: [] }] : []),
+      ];
+      expect(op.security, `${op.method} ${op.path}`).toEqual(expected);
     }
   });
 

@@ -27,7 +27,7 @@ interface Document {
   servers?: { url: string }[];
   tags?: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
+  components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, unknown> };
 }
 
 const TENANT_ROLES = ['tenant_admin', 'staff', 'viewer'];
@@ -98,15 +98,21 @@ describe('the OpenAPI document', () => {
     expect(problems).toEqual([]);
   });
 
-  it('when an operation is public, then it says so with an empty security list; others name bearerAuth', () => {
+  it('when an operation is public, then it says so with an empty security list; others name their token schemes', () => {
     const problems = ops.flatMap(({ name, op }) => {
-      const isPublic = op['x-roles']?.includes('anonymous');
-      const ok = isPublic
-        ? Array.isArray(op.security) && op.security.length === 0
-        : JSON.stringify(op.security) === '[{"bearerAuth":[]}]';
-      return ok ? [] : [`${name}: security ${JSON.stringify(op.security)}`];
+      const roles = op['x-roles'] ?? [];
+      const expected = roles.includes('anonymous')
+        ? []
+        : [
+            ...(roles.some((r) => TENANT_ROLES.includes(r)) ? [{ bearerAuth: [] }] : []),
+            ...(roles.includes('platform_admin') ? [{ platformAuth: [] }] : []),
+          ];
+      return JSON.stringify(op.security) === JSON.stringify(expected) && Array.isArray(op.security)
+        ? []
+        : [`${name}: security ${JSON.stringify(op.security)}`];
     });
     expect(problems).toEqual([]);
+    expect(Object.keys(doc.components.securitySchemes ?? {}).sort()).toEqual(['bearerAuth', 'platformAuth']);
   });
 
   it('when the document is read, then it names its servers, licence and contact', () => {

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TENANT_ROLES } from '../../../domain/roles.js';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, jsonBody, jsonResponse, nonEmpty, text } from '../../openapi.js';
+import { errorResponses, jsonBody, jsonResponse, nonEmpty, text, uuid } from '../../openapi.js';
 import { Tenant } from '../tenants/tenants.schemas.js';
 
 const tags = ['Auth'] as const;
@@ -74,7 +74,7 @@ export const logout = defineRoute(access.public, {
   responses: { 204: { description: 'The refresh token family is revoked' }, ...errorResponses },
 });
 
-const caller = <R extends z.ZodType>(role: R) => z.object({ id: z.uuid(), email: z.string(), name: z.string(), role });
+const caller = <R extends z.ZodType>(role: R) => z.object({ id: uuid(), email: z.string(), name: z.string(), role });
 
 // Only a platform admin has no tenant: the null lives in that branch, not in Tenant.
 const Me = z

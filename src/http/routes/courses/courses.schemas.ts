@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { dateTime, nonEmpty, PageQuery } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, uuid } from '../../openapi.js';
 
-const capacity = z.number().int().min(0).max(100_000).nullable();
+const capacity = z.number().int().min(0).max(100_000).openapi({ format: 'int32' }).nullable();
 
 export const CourseCreate = z
   .strictObject({ code: nonEmpty(64), title: nonEmpty(200), capacity: capacity.optional() })
@@ -13,7 +13,7 @@ export const CoursePatch = z
 
 export const Course = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     code: z.string(),
     title: z.string(),
     capacity: z.number().int().nullable(),
@@ -24,20 +24,20 @@ export const Course = z
 
 export const CourseListQuery = z.strictObject(PageQuery);
 
-export const EnrollmentCreate = z.strictObject({ studentId: z.uuid() }).openapi('EnrollmentCreate');
+export const EnrollmentCreate = z.strictObject({ studentId: uuid() }).openapi('EnrollmentCreate');
 
 export const EnrollmentParams = z.strictObject({
-  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
-  studentId: z.uuid().openapi({ param: { name: 'studentId', in: 'path' } }),
+  id: uuid().openapi({ param: { name: 'id', in: 'path' } }),
+  studentId: uuid().openapi({ param: { name: 'studentId', in: 'path' } }),
 });
 
 export const Enrollment = z
   .object({
-    courseId: z.uuid(),
-    studentId: z.uuid(),
+    courseId: uuid(),
+    studentId: uuid(),
     enrolledAt: dateTime(),
     student: z.object({
-      id: z.uuid(),
+      id: uuid(),
       studentNo: z.string(),
       firstName: z.string(),
       lastName: z.string(),

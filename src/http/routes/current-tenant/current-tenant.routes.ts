@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { access, defineRoute } from '../../access.js';
-import { dateTime, errorResponses, jsonBody, jsonResponse, PageQuery, page, text } from '../../openapi.js';
+import { dateTime, errorResponses, jsonBody, jsonResponse, PageQuery, page, text, uuid } from '../../openapi.js';
 import { Tenant, timezone } from '../tenants/tenants.schemas.js';
 
 const tags = ['Current tenant'] as const;
@@ -38,7 +38,7 @@ export const patchSettings = defineRoute(access.tenant(['tenant_admin']), {
 });
 
 const AuditEntry = z
-  .object({ id: z.uuid(), action: z.string(), actorId: z.uuid().nullable(), data: z.unknown(), createdAt: dateTime() })
+  .object({ id: uuid(), action: z.string(), actorId: uuid().nullable(), data: z.unknown(), createdAt: dateTime() })
   .openapi('AuditEntry');
 
 export const auditLog = defineRoute(access.tenant(['tenant_admin']), {

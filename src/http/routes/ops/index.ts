@@ -1,7 +1,7 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { AppEnv } from '../../types.js';
+import { docsRouter } from './docs.js';
 
 export interface Probe {
   name: string;
@@ -41,6 +41,6 @@ export function opsRouter(probes: Probe[], registry: Registry) {
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(c.var.services.tokens.jwks());
   });
-  router.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Tenantry API' }));
+  router.route('/', docsRouter());
   return router;
 }

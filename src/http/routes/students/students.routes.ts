@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { access, defineRoute, WRITERS } from '../../access.js';
-import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
+import { errorResponses, IdParam, jsonBody, jsonResponse, page, uuid } from '../../openapi.js';
 import { Student, StudentBulk, StudentCreate, StudentListQuery, StudentPatch } from './students.schemas.js';
 
 const STUDENT_EXAMPLE = {
@@ -45,7 +45,7 @@ export const bulk = defineRoute(access.tenant(WRITERS), {
     }),
   },
   responses: {
-    201: jsonResponse(z.object({ created: z.number().int(), ids: z.array(z.uuid()) }), 'All created'),
+    201: jsonResponse(z.object({ created: z.number().int(), ids: z.array(uuid()) }), 'All created'),
     ...errorResponses,
   },
 });

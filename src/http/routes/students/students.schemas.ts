@@ -1,10 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { dateTime, nonEmpty, PageQuery, text } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, text, uuid } from '../../openapi.js';
 
-const isoDate = z.iso.date().refine((d) => {
-  const year = Number(d.slice(0, 4));
-  return year >= 1900 && year <= 2100;
-}, 'must be a date between 1900 and 2100');
+const isoDate = z.iso
+  .date()
+  .refine((d) => {
+    const year = Number(d.slice(0, 4));
+    return year >= 1900 && year <= 2100;
+  }, 'must be a date between 1900 and 2100')
+  .openapi({ maxLength: 10 });
 
 const fields = {
   studentNo: nonEmpty(64),
@@ -31,7 +34,7 @@ export const StudentBulk = z.strictObject({ students: z.array(StudentCreate).min
 
 export const Student = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     studentNo: z.string(),
     firstName: z.string(),
     lastName: z.string(),

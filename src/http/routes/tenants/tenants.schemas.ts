@@ -3,7 +3,7 @@ import { TENANT_ROLES } from '../../../domain/roles.js';
 import { PLANS } from '../../../domain/tenant/plans.js';
 import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
-import { dateTime, nonEmpty, PageQuery, text } from '../../openapi.js';
+import { dateTime, nonEmpty, PageQuery, text, uuid } from '../../openapi.js';
 
 export const plan = z.enum(PLANS);
 export const tenantStatus = z.enum(TENANT_STATUSES);
@@ -37,9 +37,9 @@ export const TenantPatch = z
     plan: plan.optional(),
     limits: z
       .strictObject({
-        maxUsers: z.number().int().min(0).max(1_000_000).optional(),
-        maxStudents: z.number().int().min(0).max(100_000_000).optional(),
-        requestsPerMinute: z.number().int().min(1).max(10_000_000).optional(),
+        maxUsers: z.number().int().min(0).max(1_000_000).openapi({ format: 'int32' }).optional(),
+        maxStudents: z.number().int().min(0).max(100_000_000).openapi({ format: 'int32' }).optional(),
+        requestsPerMinute: z.number().int().min(1).max(10_000_000).openapi({ format: 'int32' }).optional(),
       })
       .optional(),
     features: z.record(text(64), z.boolean()).optional(),
@@ -48,7 +48,7 @@ export const TenantPatch = z
 
 export const Tenant = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     slug: z.string(),
     name: z.string(),
     status: tenantStatus,
@@ -62,21 +62,21 @@ export const Tenant = z
   })
   .openapi('Tenant');
 
-export const TenantUser = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(TENANT_ROLES) });
+export const TenantUser = z.object({ id: uuid(), email: z.string(), name: z.string(), role: z.enum(TENANT_ROLES) });
 
 export const TenantListQuery = z.strictObject({ ...PageQuery, status: tenantStatus.optional() });
 
 export const EventListQuery = z.strictObject({
   ...PageQuery,
   type: text(100).optional(),
-  tenantId: z.uuid().optional(),
+  tenantId: uuid().optional(),
 });
 
 export const DomainEvent = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     type: z.string(),
-    tenantId: z.uuid(),
+    tenantId: uuid(),
     payload: z.unknown(),
     occurredAt: dateTime(),
     dispatchedAt: dateTime().nullable(),

@@ -56,7 +56,13 @@ export const importTenant = defineRoute(access.platform, {
   request: {
     body: {
       required: true,
-      content: { 'application/x-ndjson': { schema: NdjsonExport, example: NDJSON_EXAMPLE } },
+      content: {
+        'application/x-ndjson': {
+          // The import body limit (50 MiB) bounds its characters too.
+          schema: NdjsonExport.openapi({ maxLength: 50 * 1024 * 1024 }),
+          example: NDJSON_EXAMPLE,
+        },
+      },
     },
   },
   responses: { 201: jsonResponse(ImportResult, 'Imported'), ...errorResponses },

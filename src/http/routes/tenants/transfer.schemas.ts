@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { uuid } from '../../openapi.js';
 import { plan, Tenant, tenantStatus } from './tenants.schemas.js';
 
 const Counts = {
@@ -10,7 +11,7 @@ const Counts = {
 
 export const TenantUsage = z
   .object({
-    tenantId: z.uuid(),
+    tenantId: uuid(),
     plan,
     limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
     usage: z.object(Counts),
@@ -19,7 +20,7 @@ export const TenantUsage = z
 
 export const TenantStats = z
   .object({
-    data: z.array(z.object({ tenantId: z.uuid(), slug: z.string(), status: tenantStatus, ...Counts })),
+    data: z.array(z.object({ tenantId: uuid(), slug: z.string(), status: tenantStatus, ...Counts })),
     totals: z.object({ tenants: z.number().int(), ...Counts }),
   })
   .openapi('TenantStats');

@@ -11,6 +11,7 @@ import {
   PageQuery,
   page,
   text,
+  uuid,
 } from '../../openapi.js';
 
 const tags = ['Users'] as const;
@@ -24,7 +25,7 @@ const fields = {
 
 export const User = z
   .object({
-    id: z.uuid(),
+    id: uuid(),
     email: z.string(),
     name: z.string(),
     role: z.enum(TENANT_ROLES),
