@@ -46,7 +46,24 @@ export async function isolateTenant(adminUrl: string, tenantId: string): Promise
     };
     const before = await shard();
     if (before.minv === before.maxv) return { tenantId, shardId: before.shardid, node: before.node, moved: false };
-    await db.query(`SELECT isolate_tenant_to_new_shard('public.tenant_settings', $1::uuid, 'CASCADE')`, [tenantId]);
+    // Citus copies the rows with logical replication, applied by a role of the owner's; with
+    // FORCE the owner is subject to the policies, and PostgreSQL refuses to replicate into a
+    // table whose row-level security applies to the applying role. So FORCE is lifted for the
+    // move and restored after it, whatever happens: the runtime and platform logins' policies
+    // apply throughout (they are not the owner), only the owner sees every row meanwhile.
+    const { rows: tables } = await db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_dist_partition p JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
+        WHERE p.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'public.tenant_settings'::regclass)
+          AND c.relforcerowsecurity ORDER BY 1`,
+    );
+    try {
+      for (const t of tables)
+        await db.query(`ALTER TABLE public.${db.escapeIdentifier(t.name)} NO FORCE ROW LEVEL SECURITY`);
+      await db.query(`SELECT isolate_tenant_to_new_shard('public.tenant_settings', $1::uuid, 'CASCADE')`, [tenantId]);
+    } finally {
+      for (const t of tables)
+        await db.query(`ALTER TABLE public.${db.escapeIdentifier(t.name)} FORCE ROW LEVEL SECURITY`);
+    }
     const after = await shard();
     return { tenantId, shardId: after.shardid, node: after.node, moved: true };
   } finally {
