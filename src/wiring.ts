@@ -41,7 +41,8 @@ export async function wireServices(
     | 'JWT_AUDIENCE'
     | 'ACCESS_TOKEN_TTL_SECONDS'
     | 'OUTBOX_POLL_MS'
-  >,
+  > &
+    Partial<Pick<Env, 'IMPORT_MAX_BYTES'>>,
   clients: DbClients,
   logger: Logger,
   shared: { redis?: Redis; subscriber?: Redis } = {},
@@ -84,7 +85,12 @@ export async function wireServices(
       onEvents: () => dispatcher.kick(),
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
     }),
-    transfer: createTenantTransferService({ bulk: createBulkTransactions(clients), tenantDb, platformDb }),
+    transfer: createTenantTransferService({
+      bulk: createBulkTransactions(clients),
+      tenantDb,
+      platformDb,
+      importLimits: { maxBytes: env.IMPORT_MAX_BYTES },
+    }),
     usage: createTenantUsageService({ db: platformDb }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),

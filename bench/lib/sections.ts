@@ -32,6 +32,7 @@ export const OPTIONAL_SECTIONS = [
   { name: 'provisioning', file: '../provisioning.ts' },
   { name: 'quota-lock', file: '../quota-lock.ts' },
   { name: 'context', file: '../context-cost.ts' },
+  { name: 'transfer', file: '../transfer-scale.ts' },
 ] as const;
 
 /**

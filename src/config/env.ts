@@ -37,6 +37,12 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // A tenant import streams, so its size bounds time and the transaction, not memory.
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 ** 3),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),

@@ -1,22 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { BulkTransactions } from '../db/bulk-transactions.js';
 import type { PlatformRunner, TenantContext, TenantRunner, Tx } from '../db/context.js';
 import { auditRepository, platformAuditRepository } from '../db/repositories/events.js';
-import { tenantRepository } from '../db/repositories/tenants.js';
-import { TRANSFER_TABLES, type TransferTable, transferReader, transferWriter } from '../db/repositories/transfer.js';
+import { TRANSFER_TABLES, transferReader } from '../db/repositories/transfer.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { type TenantDto, toTenantDto } from './tenants.js';
 import { type Emit, transactionStream } from './transaction-stream.js';
-import { EXPORT_TYPE, EXPORT_VERSION, plainRow } from './transfer-format.js';
-import { parseImport } from './transfer-parse.js';
+import { EXPORT_END_TYPE, EXPORT_TYPE, EXPORT_VERSION, plainRow } from './transfer-format.js';
+import { type ImportOptions, type ImportResult, type ImportSource, importRows } from './transfer-import.js';
+
+export type { ImportMode, ImportOptions, ImportResult } from './transfer-import.js';
+
+import type { LineLimits } from './transfer-lines.js';
+import { zeroCounts } from './transfer-parse.js';
 
 const BATCH_ROWS = 500;
 const CHUNK_CHARS = 64 * 1024;
-
-export interface ImportResult {
-  tenant: TenantDto;
-  counts: Record<TransferTable, number>;
-}
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 
@@ -24,17 +23,22 @@ async function writeExport(tx: Tx, tenantId: string, credentials: boolean, emit:
   const reader = transferReader({ tx, tenantId }, { credentials });
   const tenant = await reader.tenant();
   if (!tenant) throw Errors.notFound('tenant');
+  const hash = createHash('sha256');
+  const counts = zeroCounts();
   let buffer = line({ type: EXPORT_TYPE, version: EXPORT_VERSION, tenant: plainRow(tenant) });
   for (const table of TRANSFER_TABLES) {
     for await (const rows of reader.batches(table, BATCH_ROWS)) {
       for (const row of rows) buffer += line({ table, row: plainRow(row) });
+      counts[table] += rows.length;
       if (buffer.length >= CHUNK_CHARS) {
+        hash.update(buffer);
         await emit(buffer);
         buffer = '';
       }
     }
   }
-  await emit(buffer);
+  hash.update(buffer);
+  await emit(buffer + line({ type: EXPORT_END_TYPE, counts, sha256: hash.digest('hex') }));
 }
 
 export interface ExportOptions {
@@ -54,6 +58,7 @@ export function createTenantTransferService(deps: {
   bulk: BulkTransactions;
   tenantDb: TenantRunner;
   platformDb: PlatformRunner;
+  importLimits?: Partial<LineLimits>;
 }) {
   /**
    * Streams from one REPEATABLE READ snapshot, then records the export in the tenant's audit
@@ -109,25 +114,15 @@ export function createTenantTransferService(deps: {
     },
 
     /**
-     * Restores an export as a new tenant, in one platform transaction: every line is validated
-     * first (400 naming the line), an existing id or slug is 409, and nothing is kept unless
-     * everything was written. No event is recorded, so export → import → export is identical.
-     * Users exported without credentials are imported without a usable password.
+     * Writes an export as a tenant, in one platform transaction, as it streams in: each line is
+     * validated as it arrives (400 naming the line), rows are written in batches, and the
+     * trailer's counts and SHA-256 are checked at the end — a truncated or edited export is
+     * refused and nothing is kept. `restore` keeps the export's ids (an existing id or slug is
+     * 409); `clone` writes it beside its source under a new id and slug, every id remapped. No
+     * event is recorded, so export → import → export is identical.
      */
-    async import(adminId: string, body: string): Promise<ImportResult> {
-      const { header, rows } = parseImport(body);
-      const { tenant } = header;
-      return deps.bulk.write.platform(adminId, async ({ tx }) => {
-        const tenants = tenantRepository(tx);
-        if (await tenants.get(tenant.id)) throw Errors.conflict(`a tenant with id ${tenant.id} already exists`);
-        if (await tenants.findBySlug(tenant.slug)) throw Errors.tenantSlugTaken(tenant.slug);
-        const writer = transferWriter(tx);
-        await tenants.create(tenant);
-        for (const table of TRANSFER_TABLES) await writer.insert(table, rows[table]);
-        const created = await tenants.get(tenant.id);
-        const counts = Object.fromEntries(TRANSFER_TABLES.map((t) => [t, rows[t].length]));
-        return { tenant: toTenantDto(created!), counts: counts as ImportResult['counts'] };
-      });
+    import(adminId: string, source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
+      return importRows(deps.bulk.write, adminId, source, options, deps.importLimits);
     },
   };
 }

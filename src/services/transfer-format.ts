@@ -6,12 +6,17 @@ import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
 import { NO_PASSWORD } from '../domain/users.js';
 
 /**
- * The export format, version 1: NDJSON, a header line naming the tenant, then one line per
- * row `{"table": ..., "row": {...}}` with the client's field names, timestamps as ISO-8601
- * UTC, dates as YYYY-MM-DD. Refresh tokens are not exported: imported users log in again.
+ * The export format: NDJSON, a header line naming the tenant, then one line per row
+ * `{"table": ..., "row": {...}}` with the client's field names, timestamps as ISO-8601 UTC,
+ * dates as YYYY-MM-DD. Version 2 ends with a trailer line holding the row count of every table
+ * and a SHA-256 over every line before it (header included, each with its newline), so a
+ * truncated or edited file is refused; version 1 files (no trailer) are still read. Refresh
+ * tokens are not exported: imported users log in again.
  */
 export const EXPORT_TYPE = 'tenantry-export';
-export const EXPORT_VERSION = 1;
+export const EXPORT_END_TYPE = 'tenantry-export-end';
+export const EXPORT_VERSION = 2;
+export const READABLE_VERSIONS = [1, 2] as const;
 
 // PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail in the insert.
 const noNul = (s: string) => !s.includes('\u0000');
@@ -28,7 +33,7 @@ const payload = json.refine((v) => v !== null, 'must not be null') as unknown as
 
 export const TenantHeader = z.strictObject({
   type: z.literal(EXPORT_TYPE),
-  version: z.literal(EXPORT_VERSION),
+  version: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
   tenant: z.strictObject({
     id,
     slug: z.string().max(63).regex(SLUG_PATTERN, 'must be a valid tenant slug'),
@@ -105,6 +110,16 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
 };
 
 export const RowLine = z.strictObject({ table: z.enum(TRANSFER_TABLES), row: z.unknown() });
+
+const count = z.number().int().min(0);
+export const Trailer = z.strictObject({
+  type: z.literal(EXPORT_END_TYPE),
+  counts: z.strictObject(
+    Object.fromEntries(TRANSFER_TABLES.map((t) => [t, count])) as Record<TransferTable, typeof count>,
+  ),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+});
+export type Trailer = z.output<typeof Trailer>;
 
 export function rowSchema<T extends TransferTable>(table: T): z.ZodType<TransferRows[T]> {
   return rowSchemas[table];

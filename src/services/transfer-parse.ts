@@ -1,24 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { TRANSFER_TABLES, type TransferRows, type TransferTable } from '../db/repositories/transfer.js';
 import { Errors, type FieldIssue } from '../domain/errors.js';
-import { RowLine, rowSchema, TenantHeader } from './transfer-format.js';
+import { EXPORT_END_TYPE, RowLine, rowSchema, TenantHeader, Trailer } from './transfer-format.js';
 
-export type ImportRows = { [T in TransferTable]: TransferRows[T][] };
-
-export interface ParsedImport {
-  header: TenantHeader;
-  rows: ImportRows;
-}
+export type ImportRow = { [T in TransferTable]: { table: T; row: TransferRows[T] } }[TransferTable];
+export type TableCounts = Record<TransferTable, number>;
 
 const MAX_ISSUES = 20;
-
-// A row's identity within its table, to refuse duplicates with the line they repeat.
-const keyOf = (table: TransferTable, row: Record<string, unknown>): string =>
-  table === 'tenant_settings'
-    ? String(row.tenantId)
-    : table === 'enrollments'
-      ? `${row.courseId}/${row.studentId}`
-      : String(row.id);
 
 function zodIssues(line: number, prefix: string, error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((i) => {
@@ -31,76 +20,138 @@ function zodIssues(line: number, prefix: string, error: z.ZodError): FieldIssue[
   });
 }
 
+export const zeroCounts = (): TableCounts =>
+  Object.fromEntries(TRANSFER_TABLES.map((t) => [t, 0])) as unknown as TableCounts;
+
+const isTrailer = (value: unknown) =>
+  typeof value === 'object' && value !== null && (value as { type?: unknown }).type === EXPORT_END_TYPE;
+
 /**
- * Validates a whole NDJSON export before anything is written: the header first, then every
- * row strictly against its table's schema, all naming the header's tenant, no duplicate keys,
- * enrollments only between imported courses and students. Blank lines are ignored.
+ * Checks an export line by line as it streams, holding nothing but counts and a running
+ * SHA-256: the header first, then every row strictly against its table's schema, naming the
+ * header's tenant, tables in export order; at the end, the trailer's counts and checksum
+ * (version 2). Keys that must be unique and rows that refer to others are left to the
+ * database, which checks them as the rows are written. Blank lines are ignored.
  */
-export function parseImport(body: string): ParsedImport {
+export function importValidator() {
   const issues: FieldIssue[] = [];
-  const rows = Object.fromEntries(TRANSFER_TABLES.map((t) => [t, []])) as unknown as ImportRows;
-  const seen = new Map<string, number>();
-  const enrollmentLines: number[] = [];
+  const counts = zeroCounts();
+  const hash = createHash('sha256');
   let header: TenantHeader | undefined;
+  let trailer: { line: number; value: Trailer } | undefined;
+  let table = 0;
+  let lastLine = 0;
+  let stopped = false;
 
-  const lines = body.split('\n');
-  for (let i = 0; i < lines.length && issues.length < MAX_ISSUES; i++) {
-    const n = i + 1;
-    const source = lines[i]!.replace(/\r$/, '');
-    if (source.trim() === '') continue;
-    let value: unknown;
+  const add = (...found: FieldIssue[]) => {
+    issues.push(...found);
+    if (issues.length >= MAX_ISSUES) stopped = true;
+  };
+
+  function parseJson(n: number, text: string): { ok: true; value: unknown } | { ok: false } {
     try {
-      value = JSON.parse(source);
+      return { ok: true, value: JSON.parse(text) };
     } catch {
-      issues.push({ path: `line ${n}`, message: 'not valid JSON' });
-      continue;
+      add({ path: `line ${n}`, message: 'not valid JSON' });
+      return { ok: false };
     }
-    if (!header) {
-      const parsed = TenantHeader.safeParse(value);
-      if (!parsed.success) {
-        issues.push(...zodIssues(n, '', parsed.error));
-        break; // without a header no row can be checked
-      }
-      header = parsed.data;
-      continue;
-    }
-    const line = RowLine.safeParse(value);
-    if (!line.success) {
-      issues.push(...zodIssues(n, '', line.error));
-      continue;
-    }
-    const table = line.data.table;
-    const row = rowSchema(table).safeParse(line.data.row);
-    if (!row.success) {
-      issues.push(...zodIssues(n, 'row', row.error));
-      continue;
-    }
-    const data = row.data as TransferRows[typeof table] & Record<string, unknown>;
-    if (data.tenantId !== header.tenant.id) {
-      issues.push({ path: `line ${n}: row.tenantId`, message: 'names another tenant than the header' });
-      continue;
-    }
-    const key = `${table}:${keyOf(table, data)}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      issues.push({ path: `line ${n}: row`, message: `repeats the ${table} row of line ${first}` });
-      continue;
-    }
-    seen.set(key, n);
-    if (table === 'enrollments') enrollmentLines.push(n);
-    (rows[table] as unknown[]).push(data);
   }
 
-  if (!header && issues.length === 0) issues.push({ path: 'line 1', message: 'expected the tenantry-export header' });
-  rows.enrollments.forEach((e, idx) => {
-    const n = enrollmentLines[idx];
-    if (!seen.has(`courses:${e.courseId}`)) issues.push({ path: `line ${n}: row.courseId`, message: 'no such course' });
-    if (!seen.has(`students:${e.studentId}`))
-      issues.push({ path: `line ${n}: row.studentId`, message: 'no such student' });
-  });
-  if (issues.length > 0 || !header) {
-    const shown = issues.slice(0, MAX_ISSUES);
-    throw Errors.validation(`invalid import: ${shown.map((i) => `${i.path}: ${i.message}`).join('; ')}`, shown);
-  }
-  return { header, rows };
+  return {
+    /** True once the import cannot succeed; no more rows should be written. */
+    get failed() {
+      return issues.length > 0;
+    },
+    /** True when reading further would add nothing (no header, or enough issues to report). */
+    get stopped() {
+      return stopped;
+    },
+    get header() {
+      return header;
+    },
+    counts,
+
+    /** One line of input: its header or row when valid, else undefined (the issue is recorded). */
+    line(n: number, source: string): { header: TenantHeader } | ImportRow | undefined {
+      const text = source.endsWith('\r') ? source.slice(0, -1) : source;
+      if (text.trim() === '') return undefined;
+      lastLine = n;
+      if (trailer) {
+        add({ path: `line ${n}`, message: `follows the trailer line ${trailer.line}` });
+        return undefined;
+      }
+      const parsed = parseJson(n, text);
+      if (!header) {
+        const checked = parsed.ok ? TenantHeader.safeParse(parsed.value) : undefined;
+        if (checked?.success) {
+          header = checked.data;
+          hash.update(`${source}\n`);
+          return { header };
+        }
+        if (checked) add(...zodIssues(n, '', checked.error));
+        stopped = true; // without a header no row can be checked
+        return undefined;
+      }
+      if (!parsed.ok) return undefined;
+      if (isTrailer(parsed.value)) {
+        const checked = Trailer.safeParse(parsed.value);
+        if (!checked.success) add(...zodIssues(n, '', checked.error));
+        else trailer = { line: n, value: checked.data };
+        return undefined;
+      }
+      hash.update(`${source}\n`);
+      const line = RowLine.safeParse(parsed.value);
+      if (!line.success) return void add(...zodIssues(n, '', line.error));
+      const name = line.data.table;
+      const row = rowSchema(name).safeParse(line.data.row);
+      if (!row.success) return void add(...zodIssues(n, 'row', row.error));
+      if ((row.data as { tenantId: string }).tenantId !== header.tenant.id) {
+        return void add({ path: `line ${n}: row.tenantId`, message: 'names another tenant than the header' });
+      }
+      const index = TRANSFER_TABLES.indexOf(name);
+      if (index < table) {
+        return void add({
+          path: `line ${n}: table`,
+          message: `${name} rows must come before ${TRANSFER_TABLES[table]}`,
+        });
+      }
+      table = index;
+      counts[name] += 1;
+      return { table: name, row: row.data } as ImportRow;
+    },
+
+    /** After the last line: throws the issues found, the trailer's among them. */
+    finish(): { header: TenantHeader; sha256: string | null } {
+      if (!header && issues.length === 0) add({ path: 'line 1', message: 'expected the tenantry-export header' });
+      const digest = hash.digest('hex');
+      if (header && header.version >= 2 && !stopped) {
+        if (!trailer) {
+          add({
+            path: `line ${lastLine + 1}`,
+            message: 'the export is truncated: the trailer line with its row counts and SHA-256 is missing',
+          });
+        } else {
+          for (const t of TRANSFER_TABLES) {
+            if (trailer.value.counts[t] !== counts[t]) {
+              add({
+                path: `line ${trailer.line}: counts.${t}`,
+                message: `the trailer counts ${trailer.value.counts[t]} ${t} rows, the file holds ${counts[t]}`,
+              });
+            }
+          }
+          if (trailer.value.sha256 !== digest) {
+            add({
+              path: `line ${trailer.line}: sha256`,
+              message: 'does not match the lines before the trailer: the file was changed after export',
+            });
+          }
+        }
+      }
+      if (issues.length > 0 || !header) {
+        const shown = issues.slice(0, MAX_ISSUES);
+        throw Errors.validation(`invalid import: ${shown.map((i) => `${i.path}: ${i.message}`).join('; ')}`, shown);
+      }
+      return { header, sha256: header.version >= 2 ? digest : null };
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { eventually } from '../support/http-fixtures.js';
-import { linesOf, populatedTenant } from '../support/transfer-fixtures.js';
+import { exportText, linesOf, NDJSON, populatedTenant } from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -36,4 +36,40 @@ describe('tenant export over a real socket', () => {
       server.close();
     }
   });
+
+  it('when an export is sent as a chunked stream in small pieces, then the import reads it as it arrives and writes it all', async () => {
+    const { tenant } = await populatedTenant(h, { students: 300 });
+    const text = await exportText(h, tenant);
+    expect(text.length).toBeGreaterThan(20 * 4093);
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/tenants`;
+    const bytes = new TextEncoder().encode(text);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(sent, sent + 4093)); // pieces that split lines and characters
+        sent += 4093;
+      },
+    });
+    try {
+      const slug = `stream-${crypto.randomUUID().slice(0, 8)}`;
+      const res = await fetch(`${base}/import?mode=clone&slug=${slug}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.platformToken}`, ...NDJSON },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(201);
+      const result = (await res.json()) as { tenant: { id: string }; counts: Record<string, number> };
+      expect(result.counts.students).toBe(301);
+      const again = await fetch(`${base}/${result.tenant.id}/export`, {
+        headers: { authorization: `Bearer ${h.platformToken}` },
+      });
+      expect(linesOf(await again.text()).filter((l) => l.table === 'students')).toHaveLength(301);
+    } finally {
+      server.close();
+    }
+  }, 90_000);
 });

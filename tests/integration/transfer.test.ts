@@ -1,7 +1,15 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { addUser, createStudent, expectProblem, readJson } from '../support/http-fixtures.js';
-import { exportText, importText, linesOf, populatedTenant, withoutExportAudits } from '../support/transfer-fixtures.js';
+import {
+  exportText,
+  importText,
+  linesOf,
+  populatedTenant,
+  splitTrailer,
+  withoutExportAudits,
+} from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,10 +25,19 @@ describe('tenant export and import', () => {
     const lines = linesOf(before);
     expect(lines[0]).toMatchObject({
       type: 'tenantry-export',
-      version: 1,
+      version: 2,
       tenant: { id: tenant.id, slug: tenant.slug },
     });
-    const tables = new Set(lines.slice(1).map((l) => l.table));
+    const { lines: hashed, trailer } = splitTrailer(before);
+    const rowsOf = (t: string) => lines.filter((l) => l.table === t).length;
+    expect(trailer.counts).toEqual(Object.fromEntries(Object.keys(trailer.counts).map((t) => [t, rowsOf(t)])));
+    expect(Object.keys(trailer.counts)).toHaveLength(7);
+    expect(trailer.sha256).toBe(
+      createHash('sha256')
+        .update(`${hashed.join('\n')}\n`)
+        .digest('hex'),
+    );
+    const tables = new Set(lines.slice(1, -1).map((l) => l.table));
     expect([...tables]).toEqual([
       'tenant_settings',
       'users',
@@ -41,6 +58,7 @@ describe('tenant export and import', () => {
     const body = await readJson<{ tenant: { id: string; slug: string }; counts: Record<string, number> }>(imported);
     expect(body.tenant).toMatchObject({ id: tenant.id, slug: tenant.slug, plan: 'standard' });
     expect(body.counts).toMatchObject({ tenant_settings: 1, users: 2, students: 3, courses: 2, enrollments: 1 });
+    expect(body).toMatchObject({ mode: 'restore', sha256: trailer.sha256 });
     expect(body.counts.domain_events).toBeGreaterThanOrEqual(1);
     expect(body.counts.audit_log).toBeGreaterThanOrEqual(1);
 

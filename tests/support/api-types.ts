@@ -242,7 +242,7 @@ export interface paths {
         put?: never;
         /**
          * Import a tenant from an export
-         * @description An export as the body (up to 50 MiB); all or nothing. An existing tenant id or slug is 409.
+         * @description An export as the body, streamed (up to `IMPORT_MAX_BYTES`, 1 GiB by default); each line is validated as it arrives and the trailer’s counts and SHA-256 are checked at the end: a truncated or edited export is 400 naming the problem, and nothing is written unless everything is. `mode=restore` (default) keeps the export’s ids (an existing tenant id or slug is 409); `mode=clone&slug=…` writes a new tenant beside its source, every id remapped.
          */
         post: operations["importTenant"];
         delete?: never;
@@ -632,6 +632,10 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+            /** @enum {string} */
+            mode: "restore" | "clone";
+            /** @description The verified checksum (null for a version 1 export) */
+            sha256: string | null;
         };
         Student: {
             /** Format: uuid */
@@ -2536,7 +2540,14 @@ export interface operations {
     };
     importTenant: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `restore` (default): under the export’s ids; `clone`: a new tenant beside its source */
+                mode?: "restore" | "clone";
+                /** @description The clone’s slug (required with mode=clone) */
+                slug?: string;
+                /** @description The clone’s name (default: the source’s) */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2544,8 +2555,9 @@ export interface operations {
         requestBody: {
             content: {
                 /**
-                 * @example {"type":"tenantry-export","version":1,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}
+                 * @example {"type":"tenantry-export","version":2,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}
                  *     {"table":"students","row":{"id":"…","studentNo":"S-1001","firstName":"Bart",…}}
+                 *     {"type":"tenantry-export-end","counts":{"students":1,…},"sha256":"…"}
                  */
                 "application/x-ndjson": string;
             };

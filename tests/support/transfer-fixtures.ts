@@ -50,8 +50,16 @@ export async function exportText(
   return res.text();
 }
 
-export const importText = (h: Harness, body: string, token = h.platformToken) =>
-  h.request('POST', '/api/v1/tenants/import', { token, body, headers: NDJSON });
+export const importText = (h: Harness, body: string, token = h.platformToken, query = '') =>
+  h.request('POST', `/api/v1/tenants/import${query}`, { token, body, headers: NDJSON });
+
+/** The export's lines without its trailer, and the trailer. */
+export function splitTrailer(text: string) {
+  const lines = text.split('\n').filter((l) => l !== '');
+  const trailer = JSON.parse(lines.pop()!) as { type: string; counts: Record<string, number>; sha256: string };
+  expect(trailer.type).toBe('tenantry-export-end');
+  return { lines, trailer };
+}
 
 export const linesOf = (text: string) =>
   text
@@ -60,11 +68,13 @@ export const linesOf = (text: string) =>
     .map((l) => JSON.parse(l) as { type?: string; table?: string; row?: Record<string, unknown> });
 
 /**
- * An export without the audit entries that record exports: every export is audited (after its
- * snapshot), so two exports of the same live tenant differ by the first one's entry.
+ * An export without the audit entries that record exports, nor its trailer (which counts and
+ * hashes them): every export is audited (after its snapshot), so two exports of the same live
+ * tenant differ by the first one's entry.
  */
 export const withoutExportAudits = (text: string) =>
   text
     .split('\n')
     .filter((l) => !(l.includes('"table":"audit_log"') && l.includes('"action":"tenant.exported"')))
+    .filter((l) => !l.startsWith('{"type":"tenantry-export-end"'))
     .join('\n');

@@ -82,28 +82,32 @@ export function transferWriter(tx: Tx) {
     audit_log: (data) => tx.auditEntry.createMany({ data }),
   };
   return {
-    async insert<T extends TransferTable>(table: T, rows: TransferRows[T][], chunk = 1000): Promise<void> {
+    /** One batch of rows of one table, read from the given lines of the import (named in a refusal). */
+    async insert<T extends TransferTable>(table: T, rows: TransferRows[T][], lines: string): Promise<void> {
       try {
-        for (let i = 0; i < rows.length; i += chunk) await inserts[table](rows.slice(i, i + chunk));
+        await inserts[table](rows);
       } catch (err) {
-        throw refusal(table, err);
+        throw refusal(table, lines, err);
       }
+    },
+    /** The platform admins' ids: an import keeps them where they appear (audit actors). */
+    async platformAdminIds(): Promise<Set<string>> {
+      const admins = await tx.platformAdmin.findMany({ select: { id: true } });
+      return new Set(admins.map((a) => a.id));
     },
   };
 }
 
 // The tenant is new, so a refused insert can only mean the imported rows contradict each other.
-function refusal(table: TransferTable, err: unknown): unknown {
+function refusal(table: TransferTable, lines: string, err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   const state = sqlState(err);
-  if (code === 'P2002' || state === '23505') {
-    return Errors.validation(`invalid import: ${table} rows repeat a value that must be unique in the tenant`);
-  }
-  if (code === 'P2003' || state === '23503') {
-    return Errors.validation(`invalid import: ${table} rows refer to rows that are not in the import`);
-  }
-  if (state?.startsWith('22') || state === '23514') {
-    return Errors.validation(`invalid import: ${table} rows hold values the database refuses`);
-  }
+  const refused = (message: string) =>
+    Errors.validation(`invalid import: ${lines}: ${table} ${message}`, [
+      { path: lines, message: `${table} ${message}` },
+    ]);
+  if (code === 'P2002' || state === '23505') return refused('rows repeat a value that must be unique in the tenant');
+  if (code === 'P2003' || state === '23503') return refused('rows refer to rows that are not in the import');
+  if (state?.startsWith('22') || state === '23514') return refused('rows hold values the database refuses');
   return err;
 }

@@ -51,7 +51,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
  * Bodies must be JSON: a PATCH sent as text/plain is refused (415) rather than validated as
  * an empty object and answered 200 without doing anything.
  */
-export const requireJsonBody = (extraTypes: RegExp[] = []) =>
+export const requireJsonBody = (extraTypes: RegExp[] = [], opts: { stream?: boolean } = {}) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const method = c.req.method;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
@@ -61,7 +61,8 @@ export const requireJsonBody = (extraTypes: RegExp[] = []) =>
       if (hasBody && !JSON_TYPE.test(type) && !extraTypes.some((t) => t.test(type))) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
-      if (hasBody) await assertUtf8(c);
+      // A streamed body (an import) is decoded strictly by its reader, never buffered here.
+      if (hasBody && !opts.stream) await assertUtf8(c);
       if (!hasBody && type && !JSON_TYPE.test(type) && !extraTypes.some((t) => t.test(type))) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
@@ -72,17 +73,19 @@ export const requireJsonBody = (extraTypes: RegExp[] = []) =>
 const TENANT_PARAMS = new Set(['tenantid', 'tenant_id', 'tenant']);
 // The one read whose query may name a tenant: the platform admin's event filter.
 const TENANT_FILTERS = new Set(['/api/v1/events']);
+// The one write with options in its query (its body is the export itself), validated strictly by its route.
+const WRITE_QUERIES = new Set(['/api/v1/tenants/import']);
 
 /**
  * The tenant never comes from a query string (invariant 8): a tenant parameter is refused as
- * an unknown field on every route but the platform's event filter, and no write route takes
- * query parameters at all. Reads with a query schema also validate their own, strictly.
+ * an unknown field on every route but the platform's event filter, and no write route but the
+ * import (whose options are its query) takes query parameters at all. Reads with a query schema also validate their own, strictly.
  */
 export const refuseStrayQuery = createMiddleware<AppEnv>(async (c, next) => {
   const url = c.req.url;
   if (url.includes('?')) {
     const keys = [...new Set(new URL(url).searchParams.keys())];
-    const read = c.req.method === 'GET' || c.req.method === 'HEAD';
+    const read = c.req.method === 'GET' || c.req.method === 'HEAD' || WRITE_QUERIES.has(c.req.path);
     const stray = read
       ? TENANT_FILTERS.has(c.req.path)
         ? []

@@ -1,13 +1,18 @@
 import { DomainError, Errors } from '../../../domain/errors.js';
+import type { ImportOptions } from '../../../services/tenant-transfer.js';
 import { createRouter } from '../../openapi.js';
 import * as routes from './transfer.routes.js';
 
-/** The import route's body rules, applied by the app in place of "JSON under 1 MiB". */
+/**
+ * The import route's body rules, applied by the app in place of "JSON under 1 MiB": NDJSON,
+ * streamed to the service, which counts its bytes against the import limit as they arrive.
+ */
 export const TENANT_IMPORT = {
   path: '/api/v1/tenants/import',
-  maxBytes: 50 * 1024 * 1024,
   contentType: /^application\/x-ndjson\s*(;.*)?$/i,
 } as const;
+
+const emptyBody = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 
 // zod-openapi types JSON and text/plain responses only; the NDJSON stream is a plain Response.
 const untyped = (res: Response) => res as never;
@@ -42,6 +47,15 @@ export function tenantTransferRouter() {
       if (!TENANT_IMPORT.contentType.test(c.req.header('content-type') ?? '')) {
         throw new DomainError('unsupported_media_type', 'an import body must be application/x-ndjson');
       }
-      return c.json(await c.var.services.transfer.import(c.var.principal.userId, await c.req.text()), 201);
+      const query = c.req.valid('query');
+      let options: ImportOptions = {};
+      if (query.mode === 'clone') {
+        if (!query.slug) throw Errors.validation('a clone needs a slug', [{ path: 'slug', message: 'required' }]);
+        options = { mode: 'clone', slug: query.slug, name: query.name };
+      } else if (query.slug || query.name) {
+        throw Errors.validation('slug and name are for mode=clone', [{ path: 'mode', message: 'must be clone' }]);
+      }
+      const body = c.req.raw.body ?? emptyBody();
+      return c.json(await c.var.services.transfer.import(c.var.principal.userId, body, options), 201);
     });
 }

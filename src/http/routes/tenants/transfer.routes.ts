@@ -1,10 +1,11 @@
 import { access, defineRoute } from '../../access.js';
 import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
-import { ExportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
+import { ExportQuery, ImportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
 
 const NDJSON_EXAMPLE = [
-  '{"type":"tenantry-export","version":1,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}',
+  '{"type":"tenantry-export","version":2,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}',
   '{"table":"students","row":{"id":"…","studentNo":"S-1001","firstName":"Bart",…}}',
+  '{"type":"tenantry-export-end","counts":{"students":1,…},"sha256":"…"}',
   '',
 ].join('\n');
 const tags = ['Tenants (platform admin)'] as const;
@@ -52,8 +53,14 @@ export const importTenant = defineRoute(access.platform, {
   method: 'post',
   path: '/tenants/import',
   tags,
-  description: 'An export as the body (up to 50 MiB); all or nothing. An existing tenant id or slug is 409.',
+  description:
+    'An export as the body, streamed (up to `IMPORT_MAX_BYTES`, 1 GiB by default); each line is validated as it ' +
+    'arrives and the trailer’s counts and SHA-256 are checked at the end: a truncated or edited export is 400 ' +
+    'naming the problem, and nothing is written unless everything is. `mode=restore` (default) keeps the ' +
+    'export’s ids (an existing tenant id or slug is 409); `mode=clone&slug=…` writes a new tenant beside its ' +
+    'source, every id remapped.',
   request: {
+    query: ImportQuery,
     body: {
       required: true,
       content: {

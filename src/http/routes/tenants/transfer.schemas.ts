@@ -26,14 +26,41 @@ export const TenantStats = z
   .openapi('TenantStats');
 
 export const ImportResult = z
-  .object({ tenant: Tenant, counts: z.record(z.string(), z.number().int()) })
+  .object({
+    tenant: Tenant,
+    counts: z.record(z.string(), z.number().int()),
+    mode: z.enum(['restore', 'clone']),
+    sha256: z.string().nullable().openapi({ description: 'The verified checksum (null for a version 1 export)' }),
+  })
   .openapi('TenantImportResult');
+
+export const ImportQuery = z.strictObject({
+  mode: z
+    .enum(['restore', 'clone'])
+    .optional()
+    .openapi({ description: '`restore` (default): under the export’s ids; `clone`: a new tenant beside its source' }),
+  slug: z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a valid tenant slug')
+    .optional()
+    .openapi({ description: 'The clone’s slug (required with mode=clone)' }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: 'The clone’s name (default: the source’s)' }),
+});
 
 export const NdjsonExport = z.string().openapi({
   description:
-    'One JSON object per line: the header {"type":"tenantry-export","version":1,"tenant":{...}}, then ' +
-    '{"table":...,"row":{...}} for tenant_settings, users (with password hashes), students, courses, ' +
-    'enrollments, domain_events and audit_log, each table ordered by primary key. Refresh tokens are not exported.',
+    'One JSON object per line: the header {"type":"tenantry-export","version":2,"tenant":{...}}, then ' +
+    '{"table":...,"row":{...}} for tenant_settings, users, students, courses, enrollments, domain_events and ' +
+    'audit_log, each table ordered by primary key, then the trailer {"type":"tenantry-export-end","counts":{...},' +
+    '"sha256":"..."}: the row count of every table and the SHA-256 of every line before the trailer (each with its ' +
+    'newline). Refresh tokens are not exported. Imports also read version 1 (no trailer).',
 });
 
 export const ExportQuery = z.strictObject({
