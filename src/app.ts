@@ -24,6 +24,17 @@ export interface AppDeps {
   bodyLimitBytes?: number;
 }
 
+export const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A path's body limit; the listener applies the same rule to `Expect: 100-continue`
+ * (http/node-server.ts). Imports are streamed and counted by the import service as it reads.
+ */
+export function bodyLimitFor(path: string, apiLimit = API_BODY_LIMIT): number | undefined {
+  if (!path.startsWith('/api/') || path === TENANT_IMPORT.path) return undefined;
+  return apiLimit;
+}
+
 /** Builds the Hono app; no listening (tests call app.request()). */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
@@ -34,7 +45,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestContext(deps.logger, deps.services));
   app.use('*', metrics.middleware);
   const apiBodyLimit = bodyLimit({
-    maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+    maxSize: deps.bodyLimitBytes ?? API_BODY_LIMIT,
     onError: () => {
       throw new DomainError('payload_too_large', 'request body exceeds the 1 MiB limit');
     },

@@ -1,14 +1,14 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { createApp } from './app.js';
+import { bodyLimitFor, createApp } from './app.js';
 import { loadEnv } from './config/env.js';
 import { createDbClients } from './db/client.js';
+import { pendingMigrations } from './db/migrate.js';
 import { ensurePlatformAdmin } from './db/platform-admins.js';
 import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
 import { createMetrics } from './http/metrics.js';
+import { serveApp } from './http/node-server.js';
 import type { Probe } from './http/routes/ops/index.js';
+import { createLogger } from './runtime/logger.js';
 import { createGracefulShutdown, installCrashHandlers } from './runtime/shutdown.js';
 import { hashPassword, verifyPassword } from './services/passwords.js';
 import { wireServices } from './wiring.js';
@@ -18,7 +18,10 @@ import { wireServices } from './wiring.js';
 async function main() {
   const started = performance.now();
   const env = loadEnv();
-  const logger = pino({ level: env.LOG_LEVEL, base: { service: 'tenantry' } });
+  const logger = createLogger({
+    level: env.LOG_LEVEL,
+    pretty: env.NODE_ENV === 'development' && process.stdout.isTTY === true,
+  });
   installCrashHandlers(logger);
   const database = await resolveDatabase({
     databaseUrl: env.DATABASE_URL,
@@ -77,6 +80,17 @@ async function main() {
   ];
   // Without Redis every instance keeps serving (per-instance limits), so it only degrades readiness.
   if (redis) probes.push({ name: 'redis', optional: true, check: async () => void (await redis.ping()) });
+  // As the owner (the server logins cannot read the history); checked at most every 30 s.
+  let migrationsCheckedAt = 0;
+  probes.push({
+    name: 'migrations',
+    check: async () => {
+      if (Date.now() - migrationsCheckedAt < 30_000) return;
+      const pending = await pendingMigrations(database.adminUrl);
+      if (pending.length > 0) throw new Error(`pending migrations: ${pending.join(', ')}`);
+      migrationsCheckedAt = Date.now();
+    },
+  });
   probes.unshift({
     name: 'shutdown',
     check: async () => {
@@ -92,14 +106,20 @@ async function main() {
       platformPool: clients.platform.pool,
       defaultMetrics: true,
       rateLimit: services.rateLimit,
+      outboxLag: () => dispatcher.lagSeconds(),
+      topTenants: env.METRICS_TOP_TENANTS,
     }),
   });
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening');
+  const server = serveApp(app, {
+    port: env.PORT,
+    hostname: env.HOST,
+    bodyLimitFor: (path) => bodyLimitFor(path),
+    onListen: (info) =>
+      logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening'),
   });
 
   const shutdown = createGracefulShutdown({
-    server: server as Server,
+    server,
     logger,
     drainMs: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
     timeoutMs: env.SHUTDOWN_TIMEOUT_MS,

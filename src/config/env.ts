@@ -45,6 +45,8 @@ const EnvSchema = z
       .default(1024 ** 3),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    // Tenants with their own label in the per-tenant request metric (the rest are "other").
+    METRICS_TOP_TENANTS: z.coerce.number().int().min(0).max(1000).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     // On a Citus coordinator, distribute the schema by tenant_id at every migration run.
     CITUS_DISTRIBUTE: z

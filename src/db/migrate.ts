@@ -46,6 +46,23 @@ function listMigrations(): { name: string; sql: string; checksum: string }[] {
     });
 }
 
+/** Migrations of this version not (or not completely) applied to the database: [] when current. */
+export async function pendingMigrations(adminUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    const done = await client.query<{ migration_name: string }>(
+      'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(done.rows.map((r) => r.migration_name));
+    return listMigrations()
+      .map((m) => m.name)
+      .filter((name) => !applied.has(name));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /**
  * Applies pending migrations (each in its own transaction, recorded in _prisma_migrations),
  * then re-applies the idempotent roles/functions/grants/policies in sql/. Runs as the owner

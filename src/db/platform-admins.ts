@@ -45,3 +45,15 @@ export async function ensurePlatformAdmin(
     await client.end();
   }
 }
+
+/** The id of the platform admin with this email (the actor of the operator's CLI), read as the owner. */
+export async function platformAdminId(ownerUrl: string, email: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const found = await client.query<{ id: string }>('SELECT id FROM public.platform_admins WHERE email = $1', [email]);
+    return found.rows[0]?.id;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,7 @@
 import type { PlatformRunner, PlatformScope } from '../db/context.js';
 import { eventRepository } from '../db/repositories/events.js';
 import { type DomainEventPayloads, type EventType, isEventType } from '../domain/events.js';
+import { idTimeMs } from '../domain/ids.js';
 
 /** An event as delivered from the outbox: its payload typed by its type. */
 export interface OutboxEvent<K extends EventType = EventType> {
@@ -23,6 +24,8 @@ export interface Dispatcher {
   kick(): void;
   start(): void;
   stop(): Promise<void>;
+  /** How long the oldest event delivered in the last round had waited, in seconds (0: none waited). */
+  lagSeconds(): number;
 }
 
 const BATCH = 50;
@@ -45,6 +48,8 @@ export function createDispatcher(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
+  let oldestInRound = Number.POSITIVE_INFINITY;
+  let lagMs = 0;
 
   /** Delivers up to BATCH of one tenant's events in one platform transaction. */
   async function deliverBatch(tenantId: string): Promise<number> {
@@ -52,6 +57,7 @@ export function createDispatcher(deps: {
       const { tx } = scope;
       const events = eventRepository(tx);
       const pending = await events.claimPending(tenantId, BATCH);
+      for (const row of pending) oldestInRound = Math.min(oldestInRound, idTimeMs(row.id));
       for (const row of pending) {
         const event = { id: row.id, tenantId: row.tenant_id, type: row.type, payload: row.payload } as OutboxEvent;
         try {
@@ -77,6 +83,7 @@ export function createDispatcher(deps: {
    */
   async function drainOnce(): Promise<number> {
     let total = 0;
+    oldestInRound = Number.POSITIVE_INFINITY;
     for (;;) {
       const tenants = await deps.db.platform(null, ({ tx }) => eventRepository(tx).pendingTenants(TENANTS_PER_ROUND));
       let full = tenants.length === TENANTS_PER_ROUND;
@@ -87,6 +94,7 @@ export function createDispatcher(deps: {
         if (n === BATCH) full = true;
       }
       total += claimed;
+      lagMs = Number.isFinite(oldestInRound) ? Math.max(0, Date.now() - oldestInRound) : 0;
       // Nothing claimed: what is pending is locked by another instance, which delivers it.
       if (!full || claimed === 0) return total;
     }
@@ -112,6 +120,7 @@ export function createDispatcher(deps: {
 
   return {
     drain,
+    lagSeconds: () => lagMs / 1000,
     kick: () => schedule(0),
     start() {
       stopped = false;

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RateLimitStats } from '../services/rate-limit.js';
+import { createTopTenants } from './top-tenants.js';
 import type { AppEnv } from './types.js';
 
 export interface PoolStats {
@@ -16,6 +17,10 @@ export function createMetrics(
     platformPool?: PoolStats;
     defaultMetrics?: boolean;
     rateLimit?: { stats(): Readonly<RateLimitStats> };
+    /** Age of the oldest event waiting in the outbox, in seconds. */
+    outboxLag?: () => number;
+    /** Tenants with a label of their own in tenantry_tenant_request_duration_seconds; the rest are `other`. */
+    topTenants?: number;
   } = {},
 ) {
   const registry = new Registry();
@@ -64,13 +69,49 @@ export function createMetrics(
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
+  const buckets = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
   const duration = new Histogram({
     name: 'tenantry_http_request_duration_seconds',
-    help: 'HTTP request duration by route template',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets,
     registers: [registry],
   });
+  const tenantDuration = new Histogram({
+    name: 'tenantry_tenant_request_duration_seconds',
+    help: 'Tenant request duration by tenant (the top tenants by traffic; the rest as "other")',
+    labelNames: ['tenant'] as const,
+    buckets,
+    registers: [registry],
+  });
+  const transactions = new Histogram({
+    name: 'tenantry_tenant_transaction_duration_seconds',
+    help: 'Duration of request transactions, from the tenant context to commit or rollback',
+    buckets,
+    registers: [registry],
+  });
+  const loginFailures = new Counter({
+    name: 'tenantry_login_failures_total',
+    help: 'Refused sign-ins by plane (tenant, platform)',
+    labelNames: ['plane'] as const,
+    registers: [registry],
+  });
+  const outboxLag = opts.outboxLag;
+  if (outboxLag) {
+    new Gauge({
+      name: 'tenantry_outbox_lag_seconds',
+      help: 'Age of the oldest undelivered domain event at the last delivery round (0 when none waited)',
+      registers: [registry],
+      collect() {
+        this.set(outboxLag());
+      },
+    });
+  }
+  const topTenants = createTopTenants(opts.topTenants ?? 20);
+  const LOGIN_ROUTES: Record<string, string> = {
+    '/api/v1/auth/login': 'tenant',
+    '/api/v1/auth/platform/login': 'platform',
+  };
   const pools = Object.entries({ runtime: opts.pool, platform: opts.platformPool }).filter(
     (e): e is [string, PoolStats] => e[1] !== undefined,
   );
@@ -91,12 +132,20 @@ export function createMetrics(
   }
 
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
-    const end = duration.startTimer();
+    const started = performance.now();
     await next();
+    const seconds = (performance.now() - started) / 1000;
     // The route template, never the raw path: ids would explode the label set.
     const route = c.req.routePath || 'unmatched';
-    end({ method: c.req.method, route });
-    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    const status = String(c.res.status);
+    duration.observe({ method: c.req.method, route, status }, seconds);
+    requests.inc({ method: c.req.method, route, status });
+    const principal = c.get('principal');
+    if (principal?.kind === 'tenant') tenantDuration.observe({ tenant: topTenants.label(principal.tenantId) }, seconds);
+    const txMs = c.get('transactionMs');
+    if (txMs !== undefined) transactions.observe(txMs / 1000);
+    const plane = LOGIN_ROUTES[route];
+    if (plane && c.req.method === 'POST' && c.res.status === 401) loginFailures.inc({ plane });
   });
 
   return { registry, middleware };

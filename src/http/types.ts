@@ -48,6 +48,8 @@ export interface AppEnv {
     principal: Principal;
     /** The request's tenant transaction (tenant callers of routes that open one). */
     scope?: TenantScope;
+    /** How long the request's tenant transaction took, from its first round trip to commit (metrics). */
+    transactionMs?: number;
   };
 }
 

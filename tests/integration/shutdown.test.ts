@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,15 +9,17 @@ import { logLines, type ServerProcess, startServerProcess } from '../support/ser
 const DRAIN_MS = 3000;
 const CLIENTS = 12;
 let server: ServerProcess | undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
-chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as the postgres user when started by root
+// Inside a 0700 directory, as `mktemp -d` makes them: started by root, the server must make it
+// enterable for the postgres user that runs the embedded PostgreSQL.
+const outerDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
+const dataDir = join(outerDir, 'data');
 
 afterAll(async () => {
   await server?.stop(5000);
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(outerDir, { recursive: true, force: true });
 });
 
-type Outcome = { at: number; id?: string; status?: number; error?: string; failedAt?: number };
+type Outcome = { at: number; id?: string; status?: number; error?: string; failedAt?: number; endedAt?: number };
 
 const errorCode = (err: unknown): string => {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -88,7 +90,7 @@ describe('graceful shutdown', () => {
                 })
               : await post('/api/v1/students', { studentNo: id, firstName: 'Shut', lastName: 'Down' }, token, id);
           await res.arrayBuffer();
-          outcomes.push({ at: started, id, status: res.status });
+          outcomes.push({ at: started, id, status: res.status, endedAt: performance.now() });
         } catch (err) {
           outcomes.push({ at: started, id, error: errorCode(err), failedAt: Date.now() });
           if (errorCode(err) === 'ECONNREFUSED') return;
@@ -130,8 +132,7 @@ describe('graceful shutdown', () => {
     // in the kernel's accept queue when the listener closes is reset without reaching the server:
     // like a refused one, it was never accepted, and a balancer no longer sends any by then.
     const received = new Set(logs.filter((l) => l.msg === 'request').map((l) => String(l.requestId)));
-    const afterSignal = outcomes.filter((o) => o.at >= signalled);
-    const served = afterSignal.filter((o) => o.status !== undefined);
+    const served = outcomes.filter((o) => o.status !== undefined && o.endedAt! >= signalled);
     const failures = outcomes.filter(
       (o) => (o.status !== undefined && o.status >= 500) || (o.error && received.has(o.id!)),
     );
@@ -164,5 +165,16 @@ describe('graceful shutdown', () => {
     expect(Number(closing?.inFlight)).toBeGreaterThan(0);
     expect(logs.some((l) => l.msg === 'shut down' && l.code === 0)).toBe(true);
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    if (process.getuid?.() === 0) {
+      expect(statSync(outerDir).mode & 0o777).toBe(0o701);
+      expect(server.output()).toContain(`made ${outerDir} enterable (o+x)`);
+    }
+
+    // The whole run's output (start, sign-ins, load, shutdown) names no credential.
+    const dbPasswords = Object.values(JSON.parse(readFileSync(join(dataDir, 'pg-secrets.json'), 'utf8')) as string[]);
+    for (const secret of [password, admin.password, token, platform.accessToken, ...dbPasswords]) {
+      expect(server.output()).not.toContain(secret);
+    }
   }, 240_000);
 });

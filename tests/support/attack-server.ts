@@ -1,7 +1,8 @@
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
+import { bodyLimitFor } from '../../src/app.js';
+import { serveApp } from '../../src/http/node-server.js';
 import type { ProblemBody } from './http-fixtures.js';
 
 export interface CallOptions {
@@ -33,12 +34,15 @@ export interface AttackServer {
   close(): Promise<void>;
 }
 
-/** Serves an app's fetch handler on 127.0.0.1 and an ephemeral port, like `npm start` would. */
+/** Serves an app's fetch handler on 127.0.0.1 and an ephemeral port, with the listener `npm start` uses. */
 export async function startAttackServer(app: { fetch: (req: Request) => Response | Promise<Response> }) {
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: (req) => app.fetch(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-      resolve({ server: s, port: info.port }),
-    );
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serveApp>; port: number }>((resolve) => {
+    const s = serveApp(app, {
+      port: 0,
+      hostname: '127.0.0.1',
+      bodyLimitFor: (path) => bodyLimitFor(path),
+      onListen: (info: AddressInfo) => resolve({ server: s, port: info.port }),
+    });
   });
   const origin = `http://127.0.0.1:${port}`;
 

@@ -60,6 +60,7 @@ class Rollback extends Error {}
  */
 export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
   const { tenantId, userId } = tenantOf(c);
+  const started = performance.now();
   try {
     await c.var.services.tenantDb.tenant({ tenantId, userId }, async (scope) => {
       c.set('scope', scope);
@@ -73,5 +74,7 @@ export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
   } catch (err) {
     if (err instanceof Rollback || err === c.error) return;
     throw err;
+  } finally {
+    c.set('transactionMs', performance.now() - started);
   }
 });

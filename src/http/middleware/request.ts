@@ -21,8 +21,14 @@ export const requestContext = (logger: Logger, services: AppServices) =>
     await next();
     logFailure(c);
     c.header('X-Request-Id', requestId);
+    // One line per request, by route template (ids in raw paths would be unbounded and personal).
     c.get('logger').info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        route: c.req.routePath || 'unmatched',
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   });

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { isPlan, PLANS } from '../domain/tenant/plans.js';
+import type { TenantDto } from '../services/tenants.js';
+import { type CliContext, type CliIo, type Command, type CommandArgs, UsageError } from './context.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const str = (args: CommandArgs, name: string) => {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+export const required = (args: CommandArgs, name: string) => {
+  const v = str(args, name);
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+};
+
+/** A tenant named by id or by slug (a slug is looked up through the same list the API pages). */
+export async function resolveTenant(ctx: CliContext, args: CommandArgs): Promise<string> {
+  const ref = args.positionals[0];
+  if (!ref) throw new UsageError('name the tenant by id or slug');
+  if (UUID.test(ref)) return ref.toLowerCase();
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.services.tenants.list(ctx.adminId, { limit: 100, cursor });
+    const found = page.data.find((t) => t.slug === ref);
+    if (found) return found.id;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  throw new UsageError(`no tenant with slug '${ref}'`);
+}
+
+const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
+const printTenant = (t: TenantDto, io: CliIo) => {
+  for (const [k, v] of Object.entries(t)) line(io, `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+};
+
+const statusChange = (verb: 'suspend' | 'reactivate', summary: string): Command => ({
+  summary,
+  usage: `${verb} <tenant>`,
+  help: ['<tenant> is an id or a slug.'],
+  options: {},
+  run: async (ctx, args) => ctx.services.tenants[verb](ctx.adminId, await resolveTenant(ctx, args)),
+  print: (t, io) => line(io, `${(t as TenantDto).slug}: ${(t as TenantDto).status}`),
+});
+
+export const tenantCommands: Record<string, Command> = {
+  create: {
+    summary: 'Create a tenant with its first admin',
+    usage:
+      'create --name <name> --slug <slug> --admin-email <email> [--admin-name <name>] [--admin-password <pw>] [--plan <plan>] [--timezone <tz>]',
+    help: [
+      `--plan is one of ${PLANS.join(', ')} (default free).`,
+      'Without --admin-password a password is generated and printed once.',
+    ],
+    options: {
+      name: { type: 'string' },
+      slug: { type: 'string' },
+      plan: { type: 'string' },
+      timezone: { type: 'string' },
+      'admin-email': { type: 'string' },
+      'admin-name': { type: 'string' },
+      'admin-password': { type: 'string' },
+    },
+    async run(ctx, args) {
+      const plan = str(args, 'plan');
+      if (plan !== undefined && !isPlan(plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
+      const generated = str(args, 'admin-password') ? undefined : randomBytes(15).toString('base64url');
+      const created = await ctx.services.tenants.create(ctx.adminId, {
+        name: required(args, 'name'),
+        slug: required(args, 'slug'),
+        plan,
+        timezone: str(args, 'timezone'),
+        admin: {
+          email: required(args, 'admin-email'),
+          name: str(args, 'admin-name') ?? 'Administrator',
+          password: str(args, 'admin-password') ?? (generated as string),
+        },
+      });
+      return generated ? { ...created, generatedPassword: generated } : created;
+    },
+    print(result, io) {
+      const r = result as { tenant: TenantDto; admin: { email: string }; generatedPassword?: string };
+      line(io, `created ${r.tenant.slug} (${r.tenant.id}), admin ${r.admin.email}`);
+      if (r.generatedPassword) line(io, `admin password (shown once): ${r.generatedPassword}`);
+    },
+  },
+  list: {
+    summary: 'List tenants',
+    usage: 'list [--status <status>]',
+    help: ['Pages through every tenant, ordered by id.'],
+    options: { status: { type: 'string' } },
+    async run(ctx, args) {
+      const status = str(args, 'status') as TenantDto['status'] | undefined;
+      const all: TenantDto[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await ctx.services.tenants.list(ctx.adminId, { limit: 100, cursor, status });
+        all.push(...page.data);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+    print(result, io) {
+      const rows = result as TenantDto[];
+      line(io, `${'id'.padEnd(36)}  ${'slug'.padEnd(24)} ${'status'.padEnd(10)} ${'plan'.padEnd(10)} name`);
+      for (const t of rows) {
+        line(io, `${t.id}  ${t.slug.padEnd(24)} ${t.status.padEnd(10)} ${t.plan.padEnd(10)} ${t.name}`);
+      }
+    },
+  },
+  show: {
+    summary: 'Show one tenant',
+    usage: 'show <tenant>',
+    help: ['<tenant> is an id or a slug.'],
+    options: {},
+    run: async (ctx, args) => ctx.services.tenants.get(ctx.adminId, await resolveTenant(ctx, args)),
+    print: (t, io) => printTenant(t as TenantDto, io),
+  },
+  suspend: statusChange('suspend', 'Suspend a tenant: its users get no access'),
+  reactivate: statusChange('reactivate', 'Reactivate a suspended tenant'),
+  delete: {
+    summary: 'Delete a tenant',
+    usage: 'delete <tenant> --yes',
+    help: ['<tenant> is an id or a slug. --yes confirms.'],
+    options: { yes: { type: 'boolean' } },
+    async run(ctx, args) {
+      const id = await resolveTenant(ctx, args);
+      if (args.values.yes !== true) throw new UsageError('deleting a tenant needs --yes');
+      await ctx.services.tenants.remove(ctx.adminId, id);
+      return { id, deleted: true };
+    },
+    print: (r, io) => line(io, `deleted ${(r as { id: string }).id}`),
+  },
+  usage: {
+    summary: 'Show a tenant’s usage against its plan limits',
+    usage: 'usage <tenant>',
+    help: ['<tenant> is an id or a slug.'],
+    options: {},
+    run: async (ctx, args) => ctx.services.usage.usage(ctx.adminId, await resolveTenant(ctx, args)),
+    print(result, io) {
+      const u = result as { plan: string; limits: Record<string, number>; usage: Record<string, number> };
+      line(io, `plan ${u.plan}`);
+      for (const [k, v] of Object.entries(u.usage)) line(io, `${k.padEnd(12)} ${v}`);
+      for (const [k, v] of Object.entries(u.limits)) line(io, `${k.padEnd(18)} ${v}`);
+    },
+  },
+};

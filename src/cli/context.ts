@@ -1,0 +1,36 @@
+import type { Readable, Writable } from 'node:stream';
+import type { TenantTransferService } from '../services/tenant-transfer.js';
+import type { TenantUsageService } from '../services/tenant-usage.js';
+import type { TenantService } from '../services/tenants.js';
+
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable;
+}
+
+/** What a command runs with: the server's own services, acting as one platform admin. */
+export interface CliContext {
+  services: { tenants: TenantService; transfer: TenantTransferService; usage: TenantUsageService };
+  adminId: string;
+  io: CliIo;
+}
+
+export interface CommandArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  json: boolean;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  /** Lines of --help after the usage line. */
+  help: string[];
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(ctx: CliContext, args: CommandArgs): Promise<unknown>;
+  /** Human output of the result (JSON goes to stdout as is with --json). */
+  print?(result: unknown, io: CliIo): void;
+}
+
+export class UsageError extends Error {}
