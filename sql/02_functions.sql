@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
 
 -- First statement of every tenant transaction (runtime login only): sets the context with
 -- SET LOCAL (Citus only forwards SET LOCAL to workers, never set_config) and returns the
--- tenant's status in the same round trip. Unknown and suspended tenants (and users that no
+-- tenant's status in the same round trip. Unknown, deleted and suspended tenants (and users that no
 -- longer exist) raise, so no tenant context can be had for them whatever the application
 -- does. Never used inside a policy. The function's own SET clause restores only search_path
 -- on exit; the SET LOCALs of other settings stay for the rest of the transaction.
@@ -36,7 +36,8 @@ BEGIN
   EXECUTE pg_catalog.format('SET LOCAL app.current_tenant_id = %L', p_tenant);
   EXECUTE pg_catalog.format('SET LOCAL app.current_user_id = %L', coalesce(p_user::text, ''));
   SELECT t.status::text INTO v_status FROM public.tenants t WHERE t.id = p_tenant;
-  IF v_status IS NULL THEN
+  -- A deleted tenant (soft, restorable) is gone for its users, like one that never existed.
+  IF v_status IS NULL OR v_status = 'deleted' THEN
     RAISE EXCEPTION 'unknown tenant' USING ERRCODE = 'TN404';
   ELSIF v_status <> 'active' THEN
     RAISE EXCEPTION 'tenant is %', v_status USING ERRCODE = 'TN403';

@@ -52,7 +52,7 @@ GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, students, courses, enrollments, refresh_tokens
   TO tenantry_platform;
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_platform;
-GRANT UPDATE (dispatched_at, attempts) ON domain_events TO tenantry_platform;
+GRANT UPDATE (dispatched_at, attempts, next_attempt_at, failed_at, last_error) ON domain_events TO tenantry_platform;
 GRANT SELECT ON platform_admins TO tenantry_platform;
 GRANT SELECT, INSERT ON platform_refresh_tokens TO tenantry_platform;
 GRANT UPDATE (used_at, revoked_at) ON platform_refresh_tokens TO tenantry_platform;

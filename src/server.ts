@@ -62,7 +62,7 @@ async function main() {
   // ioredis reports every failed reconnect; the outage itself is logged once by the rate limiter.
   for (const conn of [redis, subscriber])
     conn?.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error'));
-  const { services, dispatcher } = await wireServices(env, clients, logger, { redis, subscriber });
+  const { services, dispatcher, sweeper } = await wireServices(env, clients, logger, { redis, subscriber });
   if (generated) {
     // Printed once, on the start that created the admin; not logged as structured data.
     process.stdout.write(
@@ -70,6 +70,7 @@ async function main() {
     );
   }
   dispatcher.start();
+  sweeper.start();
 
   const probes: Probe[] = [
     {
@@ -106,6 +107,7 @@ async function main() {
       platformPool: clients.platform.pool,
       defaultMetrics: true,
       rateLimit: services.rateLimit,
+      outbox: { stats: () => services.events.stats(), counts: () => dispatcher.counts() },
       outboxLag: () => dispatcher.lagSeconds(),
       topTenants: env.METRICS_TOP_TENANTS,
     }),
@@ -124,6 +126,7 @@ async function main() {
     drainMs: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
     timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     steps: [
+      { name: 'sweep', run: () => sweeper.stop() },
       { name: 'outbox', run: () => dispatcher.stop().then(() => dispatcher.drain()) },
       { name: 'pools', run: () => clients.close() },
       { name: 'redis', run: async () => void (await Promise.allSettled([redis?.quit(), subscriber?.quit()])) },

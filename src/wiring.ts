@@ -5,18 +5,20 @@ import { loadSigningKeys } from './config/keys.js';
 import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
 import { createTransactionRunner, type TransactionRunner } from './db/context.js';
-import { createDispatcher, type Dispatcher } from './events/dispatcher.js';
+import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
+import { createEventService } from './services/events.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createStudentService } from './services/students.js';
 import { createTenantCache } from './services/tenant-cache.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
+import { createTenantSweeper, type TenantSweeper } from './services/tenant-sweep.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
 import { createTenantUsageService } from './services/tenant-usage.js';
 import { createTenantService } from './services/tenants.js';
@@ -26,6 +28,8 @@ import { createUserService } from './services/users.js';
 export interface Wired {
   services: AppServices;
   dispatcher: Dispatcher;
+  /** Purges deleted tenants at the end of their grace period. */
+  sweeper: TenantSweeper;
   /** Both planes' runners, for the server's own work and for tests; never handed to a request. */
   runner: TransactionRunner;
 }
@@ -41,11 +45,16 @@ export async function wireServices(
     | 'JWT_AUDIENCE'
     | 'ACCESS_TOKEN_TTL_SECONDS'
     | 'OUTBOX_POLL_MS'
+    | 'OUTBOX_MAX_ATTEMPTS'
+    | 'OUTBOX_RETRY_BASE_MS'
+    | 'OUTBOX_RETRY_MAX_MS'
+    | 'TENANT_GRACE_DAYS'
+    | 'TENANT_SWEEP_INTERVAL_MS'
   > &
     Partial<Pick<Env, 'IMPORT_MAX_BYTES'>>,
   clients: DbClients,
   logger: Logger,
-  shared: { redis?: Redis; subscriber?: Redis } = {},
+  shared: { redis?: Redis; subscriber?: Redis; subscribers?: Subscribers } = {},
 ): Promise<Wired> {
   const runner = createTransactionRunner(clients, { statementTimeoutMs: clients.statementTimeoutMs });
   // Each plane's runner on its own, so a service holds only the plane it works on.
@@ -60,8 +69,9 @@ export async function wireServices(
   });
   const dispatcher = createDispatcher({
     db: platformDb,
-    subscribers: defaultSubscribers,
+    subscribers: shared.subscribers ?? defaultSubscribers,
     pollMs: env.OUTBOX_POLL_MS,
+    retry: { maxAttempts: env.OUTBOX_MAX_ATTEMPTS, baseMs: env.OUTBOX_RETRY_BASE_MS, maxMs: env.OUTBOX_RETRY_MAX_MS },
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
   });
   const cache = createTenantCache({
@@ -82,6 +92,7 @@ export async function wireServices(
     }),
     tenants: createTenantService({
       db: platformDb,
+      graceDays: env.TENANT_GRACE_DAYS,
       onEvents: () => dispatcher.kick(),
       onTenantChanged: (id) => tenantProfiles.invalidate(id),
     }),
@@ -92,6 +103,7 @@ export async function wireServices(
       importLimits: { maxBytes: env.IMPORT_MAX_BYTES },
     }),
     usage: createTenantUsageService({ db: platformDb }),
+    events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
     courses: createCourseService(),
@@ -108,5 +120,11 @@ export async function wireServices(
       onRecovery: (outageMs) => logger.warn({ outageMs }, 'redis available again: rate limits shared'),
     }),
   };
-  return { services, dispatcher, runner };
+  const sweeper = createTenantSweeper({
+    sweep: () => services.tenants.sweep(),
+    intervalMs: env.TENANT_SWEEP_INTERVAL_MS,
+    onPurged: (ids) => logger.info({ tenantIds: ids }, 'deleted tenants purged at the end of their grace period'),
+    onError: (err) => logger.error({ err }, 'tenant sweep failed'),
+  });
+  return { services, dispatcher, sweeper, runner };
 }

@@ -37,6 +37,14 @@ const EnvSchema = z
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+    // A failing event is retried with exponential backoff and full jitter (base · 2^(n-1), capped),
+    // then dead-lettered after the last attempt.
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+    OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+    // Days a deleted tenant stays restorable; the sweep purges it after that.
+    TENANT_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+    TENANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
     // A tenant import streams, so its size bounds time and the transaction, not memory.
     IMPORT_MAX_BYTES: z.coerce
       .number()

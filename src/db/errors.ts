@@ -19,6 +19,9 @@ const CONTEXT_REFUSALS: Record<string, () => DomainError> = {
   TN401: () => Errors.unauthorized('the token no longer names an active tenant user'),
   TN403: () => Errors.tenantSuspended(),
   TN400: () => Errors.unauthorized(),
+  // The tenant state machine's trigger (sql/05_lifecycle.sql): the service checks first and
+  // names the status; this is the backstop when a concurrent change won the race.
+  TN409: () => Errors.invalidTransition('make this change to', 'no longer in a status that allows it'),
 };
 
 // SQLSTATE classes and driver conditions meaning "the database is unreachable or overloaded now".

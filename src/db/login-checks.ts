@@ -94,7 +94,8 @@ export async function privilegeProblems(db: Db, kind: LoginKind): Promise<LoginP
     const admins = await grants(db, writesOn(`to_regclass('public.platform_admins')`, ['INSERT', 'UPDATE', 'DELETE']));
     for (const g of admins) problems.push(problem(`can ${g.privileges} ${g.table} (only the owner creates admins)`));
     for (const [table, allowed] of [
-      ['domain_events', ['dispatched_at', 'attempts']],
+      ['domain_events', OUTBOX_DELIVERY_COLUMNS],
+      ['platform_events', OUTBOX_DELIVERY_COLUMNS],
       ['platform_refresh_tokens', ['used_at', 'revoked_at']],
     ] as const) {
       const columns = await db.query<{ column: string }>(
@@ -122,6 +123,9 @@ function writesOn(oid: string, privileges: string[]): string {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE c.oid = ${oid}`;
 }
+
+/** An outbox row's delivery bookkeeping: all the platform login may change of an event. */
+const OUTBOX_DELIVERY_COLUMNS = ['dispatched_at', 'attempts', 'next_attempt_at', 'failed_at', 'last_error'];
 
 async function grants(db: Db, sql: string): Promise<Grant[]> {
   return (await db.query<Grant>(sql)).rows.filter((g) => g.privileges !== '');

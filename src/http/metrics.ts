@@ -11,12 +11,19 @@ export interface PoolStats {
 }
 
 /** Prometheus metrics of one app instance (its own registry, so tests stay independent). */
+/** The outbox as metrics read it: database state at scrape time, and this instance's delivery outcomes. */
+export interface OutboxMetricsSource {
+  stats(): Promise<{ pending: number; failed: number; oldestPendingSeconds: number }>;
+  counts(): Readonly<Record<string, number>>;
+}
+
 export function createMetrics(
   opts: {
     pool?: PoolStats;
     platformPool?: PoolStats;
     defaultMetrics?: boolean;
     rateLimit?: { stats(): Readonly<RateLimitStats> };
+    outbox?: OutboxMetricsSource;
     /** Age of the oldest event waiting in the outbox, in seconds. */
     outboxLag?: () => number;
     /** Tenants with a label of their own in tenantry_tenant_request_duration_seconds; the rest are `other`. */
@@ -127,6 +134,30 @@ export function createMetrics(
           this.set({ pool: name, state: 'idle' }, pool.idleCount);
           this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
         }
+      },
+    });
+  }
+
+  const outbox = opts.outbox;
+  if (outbox) {
+    new Gauge({
+      name: 'tenantry_outbox_events',
+      help: 'Outbox events by delivery state: pending (not yet delivered) and failed (dead letters)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const s = await outbox.stats();
+        this.set({ state: 'pending' }, s.pending);
+        this.set({ state: 'failed' }, s.failed);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_outbox_deliveries',
+      help: "This instance's delivery attempts since start by outcome (delivered, retried, dead_lettered)",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        for (const [outcome, n] of Object.entries(outbox.counts())) this.set({ outcome }, n);
       },
     });
   }

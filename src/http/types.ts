@@ -5,6 +5,7 @@ import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
 import type { EnrollmentService } from '../services/enrollments.js';
+import type { EventService } from '../services/events.js';
 import type { RateLimitService } from '../services/rate-limit.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantProfiles } from '../services/tenant-profiles.js';
@@ -26,6 +27,8 @@ export interface AppServices {
   auth: AuthService;
   tokens: TokenService;
   tenants: TenantService;
+  /** The outbox: events, dead letters, retries (platform admin). */
+  events: EventService;
   /** Tenant export and import (platform admin; export also the tenant's own admin). */
   transfer: TenantTransferService;
   usage: TenantUsageService;

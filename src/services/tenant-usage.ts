@@ -3,6 +3,7 @@ import { tenantRepository } from '../db/repositories/tenants.js';
 import { USAGE_KEYS, type UsageCounts, usageRepository } from '../db/repositories/usage.js';
 import { Errors } from '../domain/errors.js';
 import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
+import type { TenantStatus } from '../domain/tenant/status.js';
 
 export interface TenantUsage {
   tenantId: string;
@@ -14,7 +15,7 @@ export interface TenantUsage {
 export interface TenantStatsRow extends UsageCounts {
   tenantId: string;
   slug: string;
-  status: 'active' | 'suspended';
+  status: TenantStatus;
 }
 
 export interface TenantStats {

@@ -1,11 +1,18 @@
 import type { PlatformRunner, Tx } from '../db/context.js';
 import { eventRepository } from '../db/repositories/events.js';
 import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '../db/repositories/tenants.js';
-import { Errors } from '../domain/errors.js';
-import type { AnyDomainEvent } from '../domain/events.js';
+import { DomainError, Errors } from '../domain/errors.js';
+import { type AnyDomainEvent, domainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
 import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
-import { type TenantAction, type TenantStatus, transition } from '../domain/tenant/status.js';
+import {
+  assertRestorable,
+  assertTransition,
+  purgeAfter,
+  type TenantAction,
+  type TenantStatus,
+  TRANSITIONS,
+} from '../domain/tenant/status.js';
 import { createTenant } from '../domain/tenant/tenant.js';
 import { normaliseEmail } from '../domain/users.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
@@ -16,6 +23,9 @@ export interface TenantDto {
   slug: string;
   name: string;
   status: TenantStatus;
+  /** Deleted tenants only: when it was deleted, and until when it can be restored. */
+  deletedAt?: string;
+  purgeAfter?: string;
   plan: Plan;
   timezone: string;
   limits: PlanLimits;
@@ -30,6 +40,8 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
   slug: t.slug,
   name: t.name,
   status: t.status,
+  ...(t.deletedAt && { deletedAt: t.deletedAt.toISOString() }),
+  ...(t.purgeAfter && { purgeAfter: t.purgeAfter.toISOString() }),
   plan: planOf(t.settings?.plan),
   timezone: t.settings?.timezone ?? 'UTC',
   limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
@@ -67,10 +79,13 @@ export function createTenantService(deps: {
   onEvents?: () => void;
   /** Called after a tenant's plan, limits, status or existence changed (cached profiles go stale). */
   onTenantChanged?: (tenantId: string) => void;
+  /** Days a deleted tenant can be restored before the sweep purges it. */
+  graceDays?: number;
   /** The first admin's password hashing (argon2id by default); the provisioning bench measures without it. */
   hashPassword?: (password: string) => Promise<string>;
 }) {
   const outbox = deps.outbox ?? transactionalOutbox;
+  const graceDays = deps.graceDays ?? 30;
 
   const changed = async <T>(id: string, work: Promise<T>): Promise<T> => {
     const result = await work;
@@ -78,16 +93,83 @@ export function createTenantService(deps: {
     return result;
   };
 
-  function changeStatus(adminId: string, id: string, action: TenantAction): Promise<TenantDto> {
-    return changed(
+  type StatusAction = Exclude<TenantAction, 'purge'>;
+  const STATUS_EVENTS = {
+    suspend: 'TenantSuspended',
+    reactivate: 'TenantReactivated',
+    delete: 'TenantDeleted',
+    restore: 'TenantRestored',
+  } as const satisfies Record<StatusAction, AnyDomainEvent['type']>;
+
+  /**
+   * One move of the state machine: checked here (naming the current status), written only if
+   * the status is still the one read, refused again by the database's trigger otherwise, and
+   * recorded as an event in the same transaction.
+   */
+  async function changeStatus(adminId: string, id: string, action: StatusAction): Promise<TenantDto> {
+    const now = new Date();
+    const result = await changed(
       id,
       deps.db.platform(adminId, async ({ tx }) => {
         const tenants = tenantRepository(tx);
         const current = await tenants.get(id);
         if (!current) throw Errors.notFound('tenant');
-        return toTenantDto(await tenants.update(id, { status: transition(current.status, action) }));
+        assertTransition(current.status, action);
+        if (action === 'restore') assertRestorable(current.purgeAfter, now);
+        const to = TRANSITIONS[action].to as TenantStatus;
+        const until = action === 'delete' ? purgeAfter(now, graceDays) : undefined;
+        const moved = await tenants.moveStatus(id, TRANSITIONS[action].from, {
+          status: to,
+          ...(until ? { purgeAfter: until } : {}),
+        });
+        if (!moved) {
+          const latest = await tenants.get(id);
+          if (!latest) throw Errors.notFound('tenant');
+          assertTransition(latest.status, action);
+          throw Errors.invalidTransition(action, latest.status);
+        }
+        await outbox.append(tx, [
+          domainEvent(STATUS_EVENTS[action], id, {
+            tenantId: id,
+            actorId: adminId,
+            from: current.status,
+            to,
+            ...(until ? { purgeAfter: until.toISOString() } : {}),
+          }),
+        ]);
+        const row = await tenants.get(id);
+        if (!row) throw Errors.notFound('tenant');
+        return toTenantDto(row);
       }),
     );
+    deps.onEvents?.();
+    return result;
+  }
+
+  /** Purge: every row of the tenant goes in one transaction; TenantPurged keeps the counts. */
+  async function purge(
+    adminId: string | null,
+    id: string,
+  ): Promise<{ tenantId: string; counts: Record<string, number> }> {
+    const result = await changed(
+      id,
+      deps.db.platform(adminId, async ({ tx }) => {
+        const tenants = tenantRepository(tx);
+        const current = await tenants.get(id);
+        if (!current) throw Errors.notFound('tenant');
+        assertTransition(current.status, 'purge');
+        const counts = await tenants.rowCounts(id);
+        if (!(await tenants.purge(id))) {
+          const latest = await tenants.get(id);
+          if (!latest) throw Errors.notFound('tenant');
+          throw Errors.invalidTransition('purge', latest.status);
+        }
+        await outbox.append(tx, [domainEvent('TenantPurged', id, { tenantId: id, actorId: adminId, counts })]);
+        return { tenantId: id, counts };
+      }),
+    );
+    deps.onEvents?.();
+    return result;
   }
 
   return {
@@ -132,43 +214,58 @@ export function createTenantService(deps: {
       return toTenantDto(row);
     },
 
-    update(adminId: string, id: string, patch: TenantUpdate): Promise<TenantDto> {
+    async update(adminId: string, id: string, patch: TenantUpdate): Promise<TenantDto> {
       const work = deps.db.platform(adminId, async ({ tx }) => {
         const tenants = tenantRepository(tx);
         const current = await tenants.get(id);
         if (!current) throw Errors.notFound('tenant');
+        if (current.status === 'deleted') throw Errors.invalidTransition('update', current.status);
         const settings: SettingsWrite = {};
         if (patch.plan) settings.plan = patch.plan;
         if (patch.limits) settings.limits = { ...(current.settings?.limits as object), ...patch.limits };
         if (patch.features) settings.features = { ...(current.settings?.features as object), ...patch.features };
         if (Object.keys(settings).length) await tenants.updateSettings(id, settings);
-        return toTenantDto(await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() }));
+        const row = await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() });
+        const events: AnyDomainEvent[] = [];
+        const changedFields = Object.keys(patch).filter((k) => patch[k as keyof TenantUpdate] !== undefined);
+        if (changedFields.length > 0) {
+          events.push(domainEvent('TenantUpdated', id, { tenantId: id, actorId: adminId, changed: changedFields }));
+        }
+        const fromPlan = current.settings?.plan ?? 'free';
+        if (patch.plan && patch.plan !== fromPlan) {
+          events.push(
+            domainEvent('TenantPlanChanged', id, { tenantId: id, actorId: adminId, from: fromPlan, to: patch.plan }),
+          );
+        }
+        await outbox.append(tx, events);
+        return toTenantDto(row);
       });
-      return changed(id, work);
+      const result = await changed(id, work);
+      deps.onEvents?.();
+      return result;
     },
 
     suspend: (adminId: string, id: string) => changeStatus(adminId, id, 'suspend'),
     reactivate: (adminId: string, id: string) => changeStatus(adminId, id, 'reactivate'),
+    /** Soft delete: the tenant's users lose access at once; restorable during the grace period. */
+    remove: (adminId: string, id: string) => changeStatus(adminId, id, 'delete'),
+    restore: (adminId: string, id: string) => changeStatus(adminId, id, 'restore'),
+    purge: (adminId: string, id: string) => purge(adminId, id),
 
-    remove(adminId: string, id: string): Promise<void> {
-      return changed(
-        id,
-        deps.db.platform(adminId, ({ tx }) => tenantRepository(tx).remove(id)),
-      );
-    },
-
-    async events(adminId: string, query: PageQuery & { type?: string; tenantId?: string }) {
-      const rows = await deps.db.platform(adminId, ({ tx }) =>
-        eventRepository(tx).list({ ...query, limit: query.limit + 1, after: decodeCursor(query.cursor) }),
-      );
-      return toPage(rows, query.limit, (e) => ({
-        id: e.id,
-        type: e.type,
-        tenantId: e.tenantId,
-        payload: e.payload,
-        occurredAt: e.occurredAt.toISOString(),
-        dispatchedAt: e.dispatchedAt?.toISOString() ?? null,
-      }));
+    /** Purges deleted tenants whose grace period is over, one transaction each; returns their ids. */
+    async sweep(now = new Date(), limit = 100): Promise<string[]> {
+      const due = await deps.db.platform(null, ({ tx }) => tenantRepository(tx).duePurges(now, limit));
+      const purged: string[] = [];
+      for (const id of due) {
+        try {
+          await purge(null, id);
+          purged.push(id);
+        } catch (err) {
+          // Restored (or purged by someone else) since it was listed: nothing to do.
+          if (!(err instanceof DomainError)) throw err;
+        }
+      }
+      return purged;
     },
   };
 }

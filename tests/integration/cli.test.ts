@@ -78,7 +78,9 @@ describe('the tenant CLI', () => {
 
     expect(await cli('delete', slug)).toMatchObject({ code: 2, stderr: expect.stringContaining('--yes') });
     expect((await cli('delete', slug, '--yes')).code).toBe(0);
-    expect((await h.request('GET', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken })).status).toBe(404);
+    // A soft delete: the tenant is kept, deleted, until restored or purged.
+    const deleted = await h.request('GET', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
+    expect(await deleted.json()).toMatchObject({ status: 'deleted' });
   });
 
   it('when a tenant is exported to a file and imported as a clone, then the clone holds the same rows; a truncated file is refused', async () => {

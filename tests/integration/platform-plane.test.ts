@@ -4,7 +4,7 @@ import { ensurePlatformAdmin } from '../../src/db/platform-admins.js';
 import { newId } from '../../src/domain/ids.js';
 import { hashPassword, verifyPassword } from '../../src/services/passwords.js';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
-import { asPlatform, eventually } from '../support/http-fixtures.js';
+import { asPlatform, deleteAndPurge, eventually } from '../support/http-fixtures.js';
 import { attempt, runtimeClient } from '../support/sql-runtime.js';
 
 // The platform plane is a login of its own (DESIGN.md invariants 5 and 10): SQL sent as the
@@ -200,15 +200,14 @@ describe('the two planes in the application', () => {
     expect(['', null]).toContain((platform as { tenant: string | null }[])[0]!.tenant);
   });
 
-  it('when a platform admin deletes a tenant, then its audit log goes with it (the cascade runs as the owner)', async () => {
+  it('when a platform admin purges a tenant, then its audit log goes with it (the cascade runs as the owner)', async () => {
     const doomed = await h.createTenant();
     await eventually(async () => {
       await h.dispatcher.drain();
       const n = await asPlatform(h, (tx) => tx.auditEntry.count({ where: { tenantId: doomed.id } }));
       expect(n).toBeGreaterThan(0);
     });
-    const res = await h.request('DELETE', `/api/v1/tenants/${doomed.id}`, { token: h.platformToken });
-    expect(res.status).toBe(204);
+    await deleteAndPurge(h, doomed.id);
     expect(await asPlatform(h, (tx) => tx.auditEntry.count({ where: { tenantId: doomed.id } }))).toBe(0);
   });
 });

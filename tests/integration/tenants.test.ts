@@ -129,7 +129,7 @@ describe('suspending, reactivating and deleting a tenant', () => {
     expect((await login(t.slug, t.adminEmail, t.adminPassword)).status).toBe(200);
   });
 
-  it('when a tenant is deleted, then 204, its token gets 401 and all its rows are gone', async () => {
+  it('when a tenant is deleted, then 204, its token gets 401, it leaves the default list and its rows stay until purged', async () => {
     const t = await h.createTenant();
     const keep = await h.createTenant();
     await createStudent(h, t.token);
@@ -140,25 +140,21 @@ describe('suspending, reactivating and deleting a tenant', () => {
     const after = await h.request('GET', '/api/v1/students', { token: t.token });
     expect(after.headers.get('www-authenticate')).toBe('Bearer');
     await expectProblem(after, 401, 'unauthorized');
-    await expectProblem(
+    const shown = await readJson<{ status: string; deletedAt: string; purgeAfter: string }>(
       await h.request('GET', `/api/v1/tenants/${t.id}`, { token: h.platformToken }),
-      404,
-      'not_found',
     );
-    await expectProblem(
+    expect(shown.status).toBe('deleted');
+    // deletedAt is the database's transaction time, purgeAfter the service's clock + 30 days.
+    const grace = Date.parse(shown.purgeAfter) - Date.parse(shown.deletedAt);
+    expect(Math.abs(grace - 30 * 24 * 60 * 60 * 1000)).toBeLessThan(60_000);
+    const again = await expectProblem(
       await h.request('DELETE', `/api/v1/tenants/${t.id}`, { token: h.platformToken }),
-      404,
-      'not_found',
+      409,
+      'invalid_transition',
     );
-    const left = await asPlatform(h, async (tx) => ({
-      tenants: await tx.tenant.count({ where: { id: t.id } }),
-      settings: await tx.tenantSettings.count({ where: { tenantId: t.id } }),
-      users: await tx.user.count({ where: { tenantId: t.id } }),
-      students: await tx.student.count({ where: { tenantId: t.id } }),
-      events: await tx.domainEvent.count({ where: { tenantId: t.id } }),
-      auditEntries: await tx.auditEntry.count({ where: { tenantId: t.id } }),
-    }));
-    expect(left).toEqual({ tenants: 0, settings: 0, users: 0, students: 0, events: 0, auditEntries: 0 });
+    expect(again.detail).toMatch(/deleted/);
+    const students = await asPlatform(h, (tx) => tx.student.count({ where: { tenantId: t.id } }));
+    expect(students).toBe(1);
     expect((await h.request('GET', `/api/v1/students/${kept.id}`, { token: keep.token })).status).toBe(200);
   });
 });

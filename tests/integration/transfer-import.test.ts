@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { asPlatform, expectProblem } from '../support/http-fixtures.js';
+import { asPlatform, deleteAndPurge, expectProblem } from '../support/http-fixtures.js';
 import {
   exportText,
   importText,
@@ -20,7 +20,7 @@ afterAll(() => h.close());
 async function exportedAndDeleted(students = 2) {
   const { tenant } = await populatedTenant(h, { students });
   const text = await exportText(h, tenant);
-  expect((await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken })).status).toBe(204);
+  await deleteAndPurge(h, tenant.id);
   return { tenant, lines: text.split('\n').filter((l) => l !== '') };
 }
 

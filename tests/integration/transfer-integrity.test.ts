@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { asPlatform, expectProblem, readJson } from '../support/http-fixtures.js';
+import { asPlatform, deleteAndPurge, expectProblem, readJson } from '../support/http-fixtures.js';
 import { exportText, importText, populatedTenant, splitTrailer } from '../support/transfer-fixtures.js';
 
 let h: Harness;
@@ -9,11 +9,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** An export of a tenant that was then deleted, so the export can be imported again. */
+/** An export of a tenant that was then deleted and purged, so the export can be imported again. */
 async function exported(students = 40) {
   const { tenant } = await populatedTenant(h, { students });
   const text = await exportText(h, tenant, { credentials: true });
-  expect((await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken })).status).toBe(204);
+  await deleteAndPurge(h, tenant.id);
   return { tenant, text, ...splitTrailer(text) };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
-import { addUser, createStudent, expectProblem, readJson } from '../support/http-fixtures.js';
+import { addUser, createStudent, deleteAndPurge, expectProblem, readJson } from '../support/http-fixtures.js';
 import {
   exportText,
   importText,
@@ -50,7 +50,7 @@ describe('tenant export and import', () => {
     const users = lines.filter((l) => l.table === 'users');
     expect(users.every((u) => typeof u.row?.passwordHash === 'string')).toBe(true);
 
-    expect((await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken })).status).toBe(204);
+    await deleteAndPurge(h, tenant.id);
     expect((await h.request('GET', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken })).status).toBe(404);
 
     const imported = await importText(h, before);
@@ -79,7 +79,7 @@ describe('tenant export and import', () => {
   it('when another tenant asks for an imported tenant’s rows, then it sees none of them', async () => {
     const { tenant, student, course } = await populatedTenant(h);
     const text = await exportText(h, tenant);
-    await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
+    await deleteAndPurge(h, tenant.id);
     expect((await importText(h, text)).status).toBe(201);
 
     const other = await h.createTenant();
@@ -124,7 +124,7 @@ describe('tenant export and import', () => {
       expect(text).not.toMatch(/passwordHash|\$argon2/);
       expect(linesOf(text).filter((l) => l.table === 'users')).toHaveLength(2);
     }
-    await h.request('DELETE', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
+    await deleteAndPurge(h, tenant.id);
     expect((await importText(h, platform)).status).toBe(201);
     const login = (password: string) =>
       h.request('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });

@@ -6,7 +6,8 @@ import { createDbClients, type DbClients } from '../../src/db/client.js';
 import type { TransactionRunner } from '../../src/db/context.js';
 import { ensurePlatformAdmin } from '../../src/db/platform-admins.js';
 import type { Principal } from '../../src/domain/roles.js';
-import type { Dispatcher } from '../../src/events/dispatcher.js';
+import type { Dispatcher, Subscribers } from '../../src/events/dispatcher.js';
+import { createMetrics } from '../../src/http/metrics.js';
 import type { AppServices } from '../../src/http/types.js';
 import { hashPassword, verifyPassword } from '../../src/services/passwords.js';
 import { wireServices } from '../../src/wiring.js';
@@ -63,6 +64,12 @@ export interface AppOnOptions {
   platformPoolSize?: number;
   statementTimeoutMs?: number;
   preparedStatements?: boolean;
+  /** The outbox's retry policy (10 attempts, 1 s base, 1 h cap unless given). */
+  outbox?: { maxAttempts?: number; baseMs?: number; maxMs?: number };
+  /** Subscribers in place of the defaults (a failing one, to see dead letters). */
+  subscribers?: Subscribers;
+  /** Days a deleted tenant stays restorable (30 unless given). */
+  tenantGraceDays?: number;
   /** Silent by default; pass one to see the app's own error log while diagnosing. */
   logger?: Logger;
 }
@@ -88,17 +95,26 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
       JWT_AUDIENCE: 'tenantry-api',
       ACCESS_TOKEN_TTL_SECONDS: 900,
       OUTBOX_POLL_MS: 50,
+      OUTBOX_MAX_ATTEMPTS: opts.outbox?.maxAttempts ?? 10,
+      OUTBOX_RETRY_BASE_MS: opts.outbox?.baseMs ?? 1000,
+      OUTBOX_RETRY_MAX_MS: opts.outbox?.maxMs ?? 3_600_000,
+      TENANT_GRACE_DAYS: opts.tenantGraceDays ?? 30,
+      TENANT_SWEEP_INTERVAL_MS: 3_600_000,
       JWT_PRIVATE_KEY: undefined,
       JWT_KEY_ID: undefined,
     },
     clients,
     logger,
+    { subscribers: opts.subscribers },
   );
   const email = `admin-${randomBytes(4).toString('hex')}@platform.test`;
   await createPlatformAdmin(db, email, 'platform-password-1');
   const login = await services.auth.platformLogin({ email, password: 'platform-password-1' });
   const platformPrincipal = await services.tokens.verify(login.accessToken);
-  const app = createApp({ services, logger });
+  const metrics = createMetrics({
+    outbox: { stats: () => services.events.stats(), counts: () => dispatcher.counts() },
+  });
+  const app = createApp({ services, logger, metrics });
 
   const request: Harness['request'] = (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };

@@ -88,3 +88,11 @@ export async function addUser(h: Harness, tenant: TestTenant, role: 'tenant_admi
   const token = await h.tokenFor({ kind: 'tenant', tenantId: tenant.id, userId: user.id, role });
   return { ...user, password: body.password, token };
 }
+
+/** Deletes a tenant for good: the soft delete, then the purge (both through the API). */
+export async function deleteAndPurge(h: Pick<Harness, 'request' | 'platformToken'>, tenantId: string): Promise<void> {
+  const deleted = await h.request('DELETE', `/api/v1/tenants/${tenantId}`, { token: h.platformToken });
+  expect(deleted.status).toBe(204);
+  const purged = await h.request('POST', `/api/v1/tenants/${tenantId}/purge`, { token: h.platformToken });
+  expect(purged.status).toBe(200);
+}

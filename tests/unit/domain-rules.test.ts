@@ -4,7 +4,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { domainEvent, isEventType } from '../../src/domain/events.js';
 import { effectiveLimits, PLAN_LIMITS } from '../../src/domain/tenant/plans.js';
 import { assertQuota } from '../../src/domain/tenant/quotas.js';
-import { transition } from '../../src/domain/tenant/status.js';
+import { assertRestorable, purgeAfter, transition } from '../../src/domain/tenant/status.js';
 import { createTenant } from '../../src/domain/tenant/tenant.js';
 import { assertNotSelf, NO_PASSWORD, normaliseEmail } from '../../src/domain/users.js';
 
@@ -64,6 +64,19 @@ describe('tenant status transitions', () => {
     expect(codeOf(() => transition('suspended', 'suspend'))).toBe('invalid_transition');
     expect(codeOf(() => transition('active', 'reactivate'))).toBe('invalid_transition');
     expect(() => transition('suspended', 'suspend')).toThrow(/suspended/);
+    expect(() => transition('deleted', 'suspend')).toThrow(/deleted/);
+    expect(codeOf(() => transition('active', 'restore'))).toBe('invalid_transition');
+  });
+
+  it('when a tenant is deleted, then only restore leads back, and only before the grace period ends', () => {
+    expect(transition('active', 'delete')).toBe('deleted');
+    expect(transition('suspended', 'delete')).toBe('deleted');
+    expect(transition('deleted', 'restore')).toBe('active');
+    const deletedAt = new Date('2026-01-01T00:00:00Z');
+    const until = purgeAfter(deletedAt, 30);
+    expect(until.toISOString()).toBe('2026-01-31T00:00:00.000Z');
+    expect(() => assertRestorable(until, new Date('2026-01-30T23:59:59Z'))).not.toThrow();
+    expect(codeOf(() => assertRestorable(until, until))).toBe('invalid_transition');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { AnyDomainEvent } from '../../domain/events.js';
+import { type AnyDomainEvent, isPlatformEventType } from '../../domain/events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { PlatformScope, TenantScope, Tx } from '../context.js';
 
@@ -6,10 +6,55 @@ export type EventRow = Prisma.DomainEventGetPayload<object>;
 export type AuditRow = Prisma.AuditEntryGetPayload<object>;
 export type JsonValue = Prisma.InputJsonValue;
 
+export type DeliveryStatus = 'pending' | 'dispatched' | 'failed';
+
+export interface EventQuery {
+  limit: number;
+  after?: string;
+  type?: string;
+  tenantId?: string;
+  status?: DeliveryStatus;
+}
+
+/** A failed delivery attempt: the error's text, and when to retry (null: dead letter). */
+export interface DeliveryFailure {
+  attempts: number;
+  error: string;
+  retryAt: Date | null;
+}
+
+export const failureUpdate = (f: DeliveryFailure) => ({
+  attempts: f.attempts,
+  lastError: f.error.slice(0, 1000),
+  ...(f.retryAt ? { nextAttemptAt: f.retryAt } : { failedAt: new Date() }),
+});
+
+/** The rows of one delivery state (both outbox tables have the same bookkeeping columns). */
+export function deliveryState(status?: DeliveryStatus) {
+  if (status === 'dispatched') return { dispatchedAt: { not: null } };
+  if (status === 'failed') return { failedAt: { not: null } };
+  if (status === 'pending') return { dispatchedAt: null, failedAt: null };
+  return {};
+}
+
 /** The transactional outbox: events are written in the transaction that made them true. */
 export function eventRepository(tx: Tx) {
   return {
-    async append(events: AnyDomainEvent[]): Promise<void> {
+    async append(all: AnyDomainEvent[]): Promise<void> {
+      // Events that outlive the tenant's rows go to the platform outbox, keyed by subject.
+      const outliving = all.filter((e) => isPlatformEventType(e.type));
+      if (outliving.length > 0) {
+        await tx.platformEvent.createMany({
+          data: outliving.map((e) => ({
+            id: e.id,
+            type: e.type,
+            subjectId: e.tenantId,
+            payload: e.payload as unknown as Prisma.InputJsonValue,
+            occurredAt: e.occurredAt,
+          })),
+        });
+      }
+      const events = all.filter((e) => !isPlatformEventType(e.type));
       if (events.length === 0) return;
       await tx.domainEvent.createMany({
         data: events.map((e) => ({
@@ -21,8 +66,8 @@ export function eventRepository(tx: Tx) {
         })),
       });
     },
-    list(query: { limit: number; after?: string; type?: string; tenantId?: string }): Promise<EventRow[]> {
-      const where: Prisma.DomainEventWhereInput = {};
+    list(query: EventQuery): Promise<EventRow[]> {
+      const where: Prisma.DomainEventWhereInput = { ...deliveryState(query.status) };
       if (query.after) where.id = { gt: query.after };
       if (query.type) where.type = query.type;
       if (query.tenantId) where.tenantId = query.tenantId;
@@ -35,7 +80,7 @@ export function eventRepository(tx: Tx) {
     async pendingTenants(limit: number): Promise<string[]> {
       const rows = await tx.$queryRaw<{ tenant_id: string }[]>`
         SELECT DISTINCT tenant_id FROM domain_events
-         WHERE dispatched_at IS NULL AND attempts < 10
+         WHERE dispatched_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
          LIMIT ${limit}`;
       return rows.map((r) => r.tenant_id);
     },
@@ -47,14 +92,16 @@ export function eventRepository(tx: Tx) {
     claimPending(tenantId: string, limit: number) {
       return tx.$queryRaw<{ tenant_id: string; id: string; type: string; payload: unknown; attempts: number }[]>`
         SELECT tenant_id, id, type, payload, attempts FROM domain_events
-         WHERE tenant_id = ${tenantId}::uuid AND dispatched_at IS NULL AND attempts < 10
+         WHERE tenant_id = ${tenantId}::uuid AND dispatched_at IS NULL AND failed_at IS NULL
+           AND next_attempt_at <= now()
          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
     },
     markDispatched(tenantId: string, id: string) {
       return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { dispatchedAt: new Date() } });
     },
-    markFailed(tenantId: string, id: string) {
-      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: { attempts: { increment: 1 } } });
+    /** Records a failed attempt: retried at `retryAt`, or dead-lettered when that is null. */
+    markFailed(tenantId: string, id: string, failure: DeliveryFailure) {
+      return tx.domainEvent.update({ where: { tenantId_id: { tenantId, id } }, data: failureUpdate(failure) });
     },
   };
 }

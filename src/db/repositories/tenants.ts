@@ -55,12 +55,13 @@ export function tenantRepository(tx: Tx) {
     list(query: { limit: number; after?: string; status?: TenantStatusValue }): Promise<TenantWithSettings[]> {
       const where: Prisma.TenantWhereInput = {};
       if (query.after) where.id = { gt: query.after };
-      if (query.status) where.status = query.status;
+      // Deleted tenants are listed only when asked for by status.
+      where.status = query.status ?? { not: 'deleted' };
       return tx.tenant.findMany({ where, orderBy: { id: 'asc' }, take: query.limit, include: withSettings }) as Promise<
         TenantWithSettings[]
       >;
     },
-    update(id: string, data: { name?: string; status?: TenantStatusValue; updatedAt?: Date }) {
+    update(id: string, data: { name?: string; updatedAt?: Date }) {
       return guard(
         () => tx.tenant.update({ where: { id }, data, include: withSettings }) as Promise<TenantWithSettings>,
         { notFound: 'tenant' },
@@ -69,8 +70,48 @@ export function tenantRepository(tx: Tx) {
     updateSettings(tenantId: string, data: SettingsWrite) {
       return guard(() => tx.tenantSettings.update({ where: { tenantId }, data }), { notFound: 'tenant' });
     },
-    async remove(id: string): Promise<void> {
-      await guard(() => tx.tenant.delete({ where: { id } }), { notFound: 'tenant' });
+    /**
+     * Moves the tenant's status only if it is still one of `from` (one statement, no lock
+     * held between a read and the write); false when it was not. The trigger of
+     * sql/05_lifecycle.sql refuses any move outside the state machine.
+     */
+    async moveStatus(
+      id: string,
+      from: readonly TenantStatusValue[],
+      data: { status: TenantStatusValue; purgeAfter?: Date | null },
+    ): Promise<boolean> {
+      const { count } = await tx.tenant.updateMany({
+        where: { id, status: { in: [...from] } },
+        data: { ...data, updatedAt: new Date() },
+      });
+      return count === 1;
+    },
+    /** Deletes the tenant row; every tenant table's rows go with it through the foreign keys. */
+    async purge(id: string): Promise<boolean> {
+      const { count } = await tx.tenant.deleteMany({ where: { id, status: 'deleted' } });
+      return count === 1;
+    },
+    /** Rows the tenant owns in each table, for TenantPurged (counts only). */
+    async rowCounts(id: string): Promise<Record<string, number>> {
+      const rows = await tx.$queryRaw<Record<string, number>[]>`
+        SELECT (SELECT count(*)::int FROM users WHERE tenant_id = ${id}::uuid) AS users,
+               (SELECT count(*)::int FROM students WHERE tenant_id = ${id}::uuid) AS students,
+               (SELECT count(*)::int FROM courses WHERE tenant_id = ${id}::uuid) AS courses,
+               (SELECT count(*)::int FROM enrollments WHERE tenant_id = ${id}::uuid) AS enrollments,
+               (SELECT count(*)::int FROM refresh_tokens WHERE tenant_id = ${id}::uuid) AS "refreshTokens",
+               (SELECT count(*)::int FROM domain_events WHERE tenant_id = ${id}::uuid) AS events,
+               (SELECT count(*)::int FROM audit_log WHERE tenant_id = ${id}::uuid) AS "auditEntries"`;
+      return rows[0] ?? {};
+    },
+    /** Deleted tenants whose grace period is over, oldest first. */
+    async duePurges(now: Date, limit: number): Promise<string[]> {
+      const rows = await tx.tenant.findMany({
+        where: { status: 'deleted', purgeAfter: { lte: now } },
+        orderBy: { purgeAfter: 'asc' },
+        take: limit,
+        select: { id: true },
+      });
+      return rows.map((r) => r.id);
     },
   };
 }

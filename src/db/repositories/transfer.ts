@@ -28,6 +28,16 @@ export interface TransferRows {
 type Row = Record<string, unknown>;
 type PageReader = (after: Row | undefined, take: number) => Promise<Row[]>;
 
+const EVENT_COLUMNS = {
+  tenantId: true,
+  id: true,
+  type: true,
+  payload: true,
+  occurredAt: true,
+  dispatchedAt: true,
+  attempts: true,
+} as const;
+
 /**
  * Reads one tenant's rows table by table, in keyset batches ordered by primary key, so two
  * exports of the same data are identical. Every query names the tenant (defence in depth).
@@ -51,12 +61,18 @@ export function transferReader({ tx, tenantId }: { tx: Tx; tenantId: string }, o
       }
       return tx.enrollment.findMany({ where, orderBy: [{ courseId: 'asc' }, { studentId: 'asc' }], take });
     },
-    domain_events: (after, take) => tx.domainEvent.findMany({ where: byId(after), orderBy: order, take }),
+    // The format's columns: delivery bookkeeping (retry schedule, dead letter) stays behind.
+    domain_events: (after, take) =>
+      tx.domainEvent.findMany({ where: byId(after), orderBy: order, take, select: EVENT_COLUMNS }),
     audit_log: (after, take) => tx.auditEntry.findMany({ where: byId(after), orderBy: order, take }),
   };
   return {
     tenant() {
-      return tx.tenant.findUnique({ where: { id: tenantId } });
+      // The export header's fields (the lifecycle's deletion marks are not part of the format).
+      return tx.tenant.findUnique({
+        where: { id: tenantId },
+        select: { id: true, slug: true, name: true, status: true, createdAt: true, updatedAt: true },
+      });
     },
     async *batches(table: TransferTable, size: number): AsyncGenerator<Row[]> {
       let after: Row | undefined;

@@ -24,11 +24,21 @@ export function tenantsRouter() {
     .openapi(routes.reactivate, async (c) =>
       c.json(await c.var.services.tenants.reactivate(c.var.principal.userId, c.req.valid('param').id), 200),
     )
+    .openapi(routes.restore, async (c) =>
+      c.json(await c.var.services.tenants.restore(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
+    .openapi(routes.purge, async (c) =>
+      c.json(await c.var.services.tenants.purge(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
     .openapi(routes.remove, async (c) => {
       await c.var.services.tenants.remove(c.var.principal.userId, c.req.valid('param').id);
       return c.body(null, 204);
     })
     .openapi(routes.events, async (c) =>
-      c.json(await c.var.services.tenants.events(c.var.principal.userId, c.req.valid('query')), 200),
-    );
+      c.json(await c.var.services.events.list(c.var.principal.userId, c.req.valid('query')), 200),
+    )
+    .openapi(routes.retryEvent, async (c) => {
+      await c.var.services.events.retry(c.var.principal.userId, c.req.valid('param').id);
+      return c.body(null, 204);
+    });
 }

@@ -4,6 +4,7 @@ import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../ope
 import {
   DomainEvent,
   EventListQuery,
+  PurgeResult,
   Tenant,
   TenantCreate,
   TenantListQuery,
@@ -68,6 +69,29 @@ export const reactivate = defineRoute(
   access.platform,
   one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
 );
+export const restore = defineRoute(access.platform, {
+  ...one(
+    'post',
+    '/tenants/{id}/restore',
+    'restoreTenant',
+    'Restore a deleted tenant',
+    'Active again, with all its data',
+  ),
+  description: 'Only a deleted tenant, before its grace period ends (`purgeAfter`); otherwise 409 invalid_transition.',
+});
+
+export const purge = defineRoute(access.platform, {
+  operationId: 'purgeTenant',
+  summary: 'Purge a deleted tenant now',
+  method: 'post',
+  path: '/tenants/{id}/purge',
+  tags,
+  description:
+    'Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one ' +
+    'transaction, at once rather than at the end of the grace period. Answers the counts removed.',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(PurgeResult, 'Purged'), ...errorResponses },
+});
 
 export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'updateTenant', 'Change a tenant’s name, plan, limits or features', 'Updated'),
@@ -79,12 +103,15 @@ export const patch = defineRoute(access.platform, {
 
 export const remove = defineRoute(access.platform, {
   operationId: 'deleteTenant',
-  summary: 'Delete a tenant and all its data',
+  summary: 'Delete a tenant (soft: restorable until its grace period ends)',
   method: 'delete',
   path: '/tenants/{id}',
   tags,
   request: { params: IdParam },
-  responses: { 204: { description: 'Deleted with all its data' }, ...errorResponses },
+  description:
+    'Soft delete: its users lose access at once (as if suspended) and it leaves the default list; ' +
+    '`POST /tenants/{id}/restore` brings it back until `purgeAfter`, then the sweep purges it.',
+  responses: { 204: { description: 'Deleted (restorable during the grace period)' }, ...errorResponses },
 });
 
 export const events = defineRoute(access.platform, {
@@ -95,4 +122,15 @@ export const events = defineRoute(access.platform, {
   tags,
   request: { query: EventListQuery },
   responses: { 200: jsonResponse(page(DomainEvent), 'Domain events'), ...errorResponses },
+});
+
+export const retryEvent = defineRoute(access.platform, {
+  operationId: 'retryEvent',
+  summary: 'Retry a dead-lettered event',
+  method: 'post',
+  path: '/events/{id}/retry',
+  tags,
+  description: 'Puts a dead-lettered event back in the queue (its attempts start over); 409 if it is not failed.',
+  request: { params: IdParam },
+  responses: { 204: { description: 'Queued for delivery' }, ...errorResponses },
 });

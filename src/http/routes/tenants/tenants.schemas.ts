@@ -52,6 +52,8 @@ export const Tenant = z
     slug: z.string(),
     name: z.string(),
     status: tenantStatus,
+    deletedAt: dateTime().optional().openapi({ description: 'Deleted tenants only' }),
+    purgeAfter: dateTime().optional().openapi({ description: 'Deleted tenants only: restorable until then' }),
     plan,
     timezone: z.string(),
     limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
@@ -64,10 +66,21 @@ export const Tenant = z
 
 export const TenantUser = z.object({ id: uuid(), email: z.string(), name: z.string(), role: z.enum(TENANT_ROLES) });
 
-export const TenantListQuery = z.strictObject({ ...PageQuery, status: tenantStatus.optional() });
+export const TenantListQuery = z.strictObject({
+  ...PageQuery,
+  status: tenantStatus.optional().openapi({ description: 'Deleted tenants are listed only with status=deleted' }),
+});
+
+export const PurgeResult = z
+  .object({ tenantId: z.uuid(), counts: z.record(z.string(), z.number().int()) })
+  .openapi('TenantPurgeResult');
 
 export const EventListQuery = z.strictObject({
   ...PageQuery,
+  status: z
+    .enum(['pending', 'dispatched', 'failed'])
+    .optional()
+    .openapi({ description: '`failed`: dead letters (every attempt failed), retried by POST /events/{id}/retry' }),
   type: text(100).optional(),
   tenantId: uuid().optional(),
 });
@@ -80,5 +93,10 @@ export const DomainEvent = z
     payload: z.unknown(),
     occurredAt: dateTime(),
     dispatchedAt: dateTime().nullable(),
+    status: z.enum(['pending', 'dispatched', 'failed']),
+    attempts: z.number().int(),
+    nextAttemptAt: dateTime().nullable(),
+    failedAt: dateTime().nullable(),
+    lastError: z.string().nullable(),
   })
   .openapi('DomainEvent');

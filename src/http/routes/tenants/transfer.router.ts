@@ -12,6 +12,17 @@ export const TENANT_IMPORT = {
   contentType: /^application\/x-ndjson\s*(;.*)?$/i,
 } as const;
 
+/**
+ * On the Node server, the request's own stream, read only as fast as the import consumes it:
+ * the adapter's web stream over it (Readable.toWeb on Node 20) reads ahead without bound, so the
+ * whole upload would sit in memory. Used only while nothing has started reading it.
+ */
+function requestStream(env: unknown): AsyncIterable<Uint8Array> | undefined {
+  const incoming = (env as { incoming?: { readableFlowing?: boolean | null } } | undefined)?.incoming;
+  if (!incoming || incoming.readableFlowing !== null || !(Symbol.asyncIterator in incoming)) return undefined;
+  return incoming as unknown as AsyncIterable<Uint8Array>;
+}
+
 const emptyBody = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 
 // zod-openapi types JSON and text/plain responses only; the NDJSON stream is a plain Response.
@@ -55,7 +66,7 @@ export function tenantTransferRouter() {
       } else if (query.slug || query.name) {
         throw Errors.validation('slug and name are for mode=clone', [{ path: 'mode', message: 'must be clone' }]);
       }
-      const body = c.req.raw.body ?? emptyBody();
+      const body = requestStream(c.env) ?? c.req.raw.body ?? emptyBody();
       return c.json(await c.var.services.transfer.import(c.var.principal.userId, body, options), 201);
     });
 }
