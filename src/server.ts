@@ -33,7 +33,7 @@ async function main() {
   });
   if (database.embedded)
     logger.info({ port: env.EMBEDDED_PG_PORT, dataDir: env.DATA_DIR }, 'embedded PostgreSQL ready');
-  const migrated = await migrate(database.adminUrl, (msg) => logger.info(msg));
+  const migrated = await migrate(database.adminUrl, (msg) => logger.info(msg), { distribute: env.CITUS_DISTRIBUTE });
   logger.info({ applied: migrated.applied.length, alreadyApplied: migrated.alreadyApplied }, 'migrations done');
 
   const clients = createDbClients({

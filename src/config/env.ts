@@ -82,6 +82,11 @@ const EnvSchema = z
     // Tenants with their own label in the per-tenant request metric (the rest are "other").
     METRICS_TOP_TENANTS: z.coerce.number().int().min(0).max(1000).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    // On a Citus coordinator, distribute the schema by tenant_id at every migration run.
+    CITUS_DISTRIBUTE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
     const urls = {

@@ -15,9 +15,9 @@ async function main() {
     log,
   });
   try {
-    const result = await migrate(database.adminUrl, log);
+    const result = await migrate(database.adminUrl, log, { distribute: env.CITUS_DISTRIBUTE });
     log(
-      `${result.applied.length} migration(s) applied, ${result.alreadyApplied} already applied; security files re-applied`,
+      `${result.applied.length} migration(s) applied, ${result.alreadyApplied} already applied; security files re-applied${result.distributed ? '; distributed on Citus' : ''}`,
     );
   } finally {
     await database.stop();

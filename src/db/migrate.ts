@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { citusInstalled, distributeSchema } from './distribute.js';
 import { splitSqlStatements } from './sql-statements.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,6 +26,13 @@ const HISTORY_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: number;
+  /** Whether the schema was distributed on Citus afterwards (CITUS_DISTRIBUTE). */
+  distributed: boolean;
+}
+
+export interface MigrateOptions {
+  /** On a Citus coordinator, distribute the schema after migrating (`npm run db:distribute`). */
+  distribute?: boolean;
 }
 
 function listMigrations(): { name: string; sql: string; checksum: string }[] {
@@ -60,11 +68,13 @@ export async function pendingMigrations(adminUrl: string): Promise<string[]> {
  * then re-applies the idempotent roles/functions/grants/policies in sql/. Runs as the owner
  * role; an advisory lock keeps concurrent instances from migrating at the same time. Every
  * file is sent one statement at a time (Citus refuses multi-statement strings with DDL); the
- * checksum is still that of the whole file, as Prisma records it.
+ * checksum is still that of the whole file, as Prisma records it. With `distribute` and the
+ * citus extension present, the schema is then distributed (src/db/distribute.ts).
  */
 export async function migrate(
   adminUrl: string,
   log: (msg: string) => void = () => undefined,
+  options: MigrateOptions = {},
 ): Promise<MigrationResult> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -75,7 +85,15 @@ export async function migrate(
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    const result: MigrationResult = { applied: [], alreadyApplied: 0 };
+    const result: MigrationResult = { applied: [], alreadyApplied: 0, distributed: false };
+    // On Citus, DDL on a reference table after parallel DDL on distributed tables in the same
+    // transaction is refused; one connection per worker (sequential mode) allows both.
+    const begin = (await citusInstalled(client))
+      ? async () => {
+          await client.query('BEGIN');
+          await client.query(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+        }
+      : () => client.query('BEGIN');
     for (const m of listMigrations()) {
       const previous = applied.get(m.name);
       if (previous) {
@@ -85,7 +103,7 @@ export async function migrate(
       }
       log(`applying migration ${m.name}`);
       const id = randomUUID();
-      await client.query('BEGIN');
+      await begin();
       try {
         for (const statement of splitSqlStatements(m.sql)) await client.query(statement);
         await client.query(
@@ -104,7 +122,7 @@ export async function migrate(
       .filter((f) => f.endsWith('.sql'))
       .sort()) {
       const sql = readFileSync(join(SQL_DIR, file), 'utf8');
-      await client.query('BEGIN');
+      await begin();
       try {
         for (const statement of splitSqlStatements(sql)) await client.query(statement);
         await client.query('COMMIT');
@@ -112,6 +130,11 @@ export async function migrate(
         await client.query('ROLLBACK');
         throw new Error(`sql/${file} failed: ${(err as Error).message}`);
       }
+    }
+    // Still under the lock: a second instance starting meanwhile waits for the distribution.
+    if (options.distribute && (await citusInstalled(client))) {
+      await distributeSchema(adminUrl, log);
+      result.distributed = true;
     }
     return result;
   } finally {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { checkSideDoors, membershipProblems } from './catalog-gate.js';
+import { citusProblems, citusSettingProblems } from './citus-checks.js';
 import { loginFacts, PLATFORM_LOGIN, privilegeProblems, RUNTIME_LOGIN } from './login-checks.js';
 
 export const TENANT_POLICY_EXPR = '(tenant_id = app.current_tenant_id())';
@@ -30,7 +31,8 @@ export async function checkServerLogins(logins: ServerLogins): Promise<Isolation
 
 /**
  * The runtime login's view: what it is, what it owns, what it can reach by SET ROLE, what it
- * may do to which table, the row-level security of every tenant table, and the side doors.
+ * may do to which table, the row-level security of every tenant table, and the side doors;
+ * on Citus also the distribution and the shards' row-level security.
  */
 export async function checkIsolation(runtime: Db): Promise<IsolationProblem[]> {
   const problems: IsolationProblem[] = [];
@@ -49,6 +51,7 @@ export async function checkIsolation(runtime: Db): Promise<IsolationProblem[]> {
   problems.push(...(await tenantTables(runtime)));
   problems.push(...(await permissivePolicies(runtime)));
   problems.push(...(await checkSideDoors(runtime)));
+  problems.push(...(await citusProblems(runtime, RUNTIME_LOGIN, TENANT_POLICY_EXPR)));
   return problems;
 }
 
@@ -58,6 +61,7 @@ export async function checkPlatformLogin(platform: Db): Promise<IsolationProblem
     ...(await loginFacts(platform, 'platform')),
     ...(await membershipProblems(platform, 'platform')),
     ...(await privilegeProblems(platform, 'platform')),
+    ...(await citusSettingProblems(platform, PLATFORM_LOGIN)),
   ];
 }
 

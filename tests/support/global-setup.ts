@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bootstrapDatabase } from '../../src/db/bootstrap.js';
 import { migrate } from '../../src/db/migrate.js';
+import { type CitusNode, citusWorkers, dropCitusDatabase, prepareCitusDatabase } from './citus-cluster.js';
 
 export interface TestDatabase {
   /** Owner role: migrations and deliberately broken fixtures only, never isolation assertions. */
@@ -67,13 +68,14 @@ async function importEmbedded() {
 /**
  * One PostgreSQL for the whole run: the embedded one by default (a fresh machine needs
  * nothing else), or a fresh database on TEST_DATABASE_ADMIN_URL (a superuser URL, e.g. the
- * system PostgreSQL in CI).
+ * system PostgreSQL in CI, or a Citus coordinator: then the schema is distributed).
  */
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-test-'));
   const external = process.env.TEST_DATABASE_ADMIN_URL;
   let db: TestDatabase;
   let teardown: () => Promise<void>;
+  let citus: CitusNode[] | null = null;
 
   if (external) {
     const database = `tenantry_test_${randomBytes(4).toString('hex')}`;
@@ -81,6 +83,9 @@ export default async function setup(project: TestProject) {
     const ownerPassword = randomBytes(12).toString('hex');
     const platformPassword = randomBytes(12).toString('hex');
     await bootstrapDatabase(external, { database, appPassword, ownerPassword, platformPassword });
+    // A Citus coordinator: the test database gets the workers too, and the schema is distributed.
+    citus = await citusWorkers(external);
+    if (citus) await prepareCitusDatabase(external, database, citus);
     db = {
       superUrl: withDatabase(external, database),
       adminUrl: withDatabase(external, database, 'tenantry_owner', ownerPassword),
@@ -93,6 +98,7 @@ export default async function setup(project: TestProject) {
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await client.end();
+      if (citus) await dropCitusDatabase(external, database, citus);
     };
   } else {
     const port = await freePort();
@@ -105,7 +111,7 @@ export default async function setup(project: TestProject) {
     };
   }
 
-  await migrate(db.adminUrl);
+  await migrate(db.adminUrl, undefined, { distribute: citus !== null });
   project.provide('db', db);
   return async () => {
     await teardown();
