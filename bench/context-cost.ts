@@ -39,7 +39,7 @@ END $$;
 
 -- plpgsql as shipped, but set_config(..., true) for the two EXECUTE format('SET LOCAL …') and
 -- one statement for both lookups.
-CREATE FUNCTION bench_ctx.setconfig(p_tenant uuid, p_user uuid) RETURNS text
+CREATE FUNCTION bench_ctx.setconfig(p_tenant uuid, p_user uuid, p_role text, p_issued_at timestamptz) RETURNS text
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_status text;
@@ -51,10 +51,14 @@ BEGIN
   PERFORM pg_catalog.set_config('app.current_tenant_id', p_tenant::text, true),
           pg_catalog.set_config('app.current_user_id', coalesce(p_user::text, ''), true);
   SELECT t.status,
-         p_user IS NULL OR EXISTS (SELECT 1 FROM public.users u WHERE u.tenant_id = p_tenant AND u.id = p_user)
+         p_user IS NULL OR EXISTS (SELECT 1 FROM public.users u
+                                    WHERE u.tenant_id = p_tenant AND u.id = p_user AND u.active
+                                      AND (p_role IS NULL OR u.role = p_role)
+                                      AND (p_issued_at IS NULL OR u.tokens_valid_from IS NULL
+                                           OR p_issued_at >= u.tokens_valid_from))
     INTO v_status, v_user
     FROM public.tenants t WHERE t.id = p_tenant;
-  IF v_status IS NULL THEN
+  IF v_status IS NULL OR v_status = 'deleted' THEN
     RAISE EXCEPTION 'unknown tenant' USING ERRCODE = 'TN404';
   ELSIF v_status <> 'active' THEN
     RAISE EXCEPTION 'tenant is %', v_status USING ERRCODE = 'TN403';
@@ -66,7 +70,7 @@ END $$;
 
 -- The same without the function's SET search_path clause (every name qualified instead): the
 -- clause saves and restores a GUC on every call.
-CREATE FUNCTION bench_ctx.setconfig_nopath(p_tenant uuid, p_user uuid) RETURNS text
+CREATE FUNCTION bench_ctx.setconfig_nopath(p_tenant uuid, p_user uuid, p_role text, p_issued_at timestamptz) RETURNS text
   LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_status text;
@@ -78,10 +82,14 @@ BEGIN
   PERFORM pg_catalog.set_config('app.current_tenant_id', p_tenant::text, true),
           pg_catalog.set_config('app.current_user_id', coalesce(p_user::text, ''), true);
   SELECT t.status,
-         p_user IS NULL OR EXISTS (SELECT 1 FROM public.users u WHERE u.tenant_id = p_tenant AND u.id = p_user)
+         p_user IS NULL OR EXISTS (SELECT 1 FROM public.users u
+                                    WHERE u.tenant_id = p_tenant AND u.id = p_user AND u.active
+                                      AND (p_role IS NULL OR u.role = p_role)
+                                      AND (p_issued_at IS NULL OR u.tokens_valid_from IS NULL
+                                           OR p_issued_at >= u.tokens_valid_from))
     INTO v_status, v_user
     FROM public.tenants t WHERE t.id = p_tenant;
-  IF v_status IS NULL THEN
+  IF v_status IS NULL OR v_status = 'deleted' THEN
     RAISE EXCEPTION 'unknown tenant' USING ERRCODE = 'TN404';
   ELSIF v_status OPERATOR(pg_catalog.<>) 'active' THEN
     RAISE EXCEPTION 'tenant is %', v_status USING ERRCODE = 'TN403';
@@ -93,17 +101,20 @@ END $$;
 
 -- A plain SQL check sent after set_config in the same pipeline: an inlinable expression, the
 -- refusal through bench_ctx.refuse only when something is wrong.
-CREATE FUNCTION bench_ctx.check_request(p_tenant uuid, p_user uuid) RETURNS text
+CREATE FUNCTION bench_ctx.check_request(p_tenant uuid, p_user uuid, p_role text, p_issued_at timestamptz) RETURNS text
   LANGUAGE sql VOLATILE AS $$
   SELECT CASE
-    WHEN s.status IS NULL THEN bench_ctx.refuse('TN404', 'unknown tenant')
+    WHEN s.status IS NULL OR s.status OPERATOR(pg_catalog.=) 'deleted' THEN bench_ctx.refuse('TN404', 'unknown tenant')
     WHEN s.status OPERATOR(pg_catalog.<>) 'active' THEN bench_ctx.refuse('TN403', 'tenant is ' OPERATOR(pg_catalog.||) s.status)
     WHEN NOT s.user_ok THEN bench_ctx.refuse('TN401', 'unknown user')
     ELSE s.status END
   FROM (SELECT (SELECT t.status FROM public.tenants t WHERE t.id OPERATOR(pg_catalog.=) p_tenant) AS status,
                p_user IS NULL OR EXISTS (SELECT 1 FROM public.users u
                                           WHERE u.tenant_id OPERATOR(pg_catalog.=) p_tenant
-                                            AND u.id OPERATOR(pg_catalog.=) p_user) AS user_ok) s
+                                            AND u.id OPERATOR(pg_catalog.=) p_user AND u.active
+                                            AND (p_role IS NULL OR u.role OPERATOR(pg_catalog.=) p_role)
+                                            AND (p_issued_at IS NULL OR u.tokens_valid_from IS NULL
+                                                 OR p_issued_at OPERATOR(pg_catalog.>=) u.tokens_valid_from)) AS user_ok) s
 $$;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA bench_ctx TO tenantry_app;
@@ -117,19 +128,19 @@ const VARIANTS: Record<string, { context: string[]; note: string }> = {
   none: { context: [], note: 'BEGIN, read, COMMIT: no context (the read finds nothing under RLS)' },
   bare: { context: [SET_CONFIG], note: 'set_config(…, true) ×2 (= SET LOCAL), no checks' },
   shipped: {
-    context: [`SELECT app.begin_request(${TENANT}, ${TENANT});`],
+    context: [`SELECT app.begin_request(${TENANT}, ${TENANT}, 'staff', now());`],
     note: 'app.begin_request as shipped (plpgsql, EXECUTE format(SET LOCAL) ×2, two lookups)',
   },
   setconfig: {
-    context: [`SELECT bench_ctx.setconfig(${TENANT}, ${TENANT});`],
+    context: [`SELECT bench_ctx.setconfig(${TENANT}, ${TENANT}, 'staff', now());`],
     note: 'plpgsql, set_config ×2, one lookup statement, SET search_path clause',
   },
   'setconfig, no SET clause': {
-    context: [`SELECT bench_ctx.setconfig_nopath(${TENANT}, ${TENANT});`],
+    context: [`SELECT bench_ctx.setconfig_nopath(${TENANT}, ${TENANT}, 'staff', now());`],
     note: 'same, names qualified instead of the SET search_path clause',
   },
   'set_config + SQL check': {
-    context: [SET_CONFIG, `SELECT bench_ctx.check_request(${TENANT}, ${TENANT});`],
+    context: [SET_CONFIG, `SELECT bench_ctx.check_request(${TENANT}, ${TENANT}, 'staff', now());`],
     note: 'set_config ×2, then an inlinable SQL check in the same pipeline',
   },
 };
@@ -201,7 +212,7 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
       for (const fn of ['app.begin_request', 'bench_ctx.setconfig', 'bench_ctx.setconfig_nopath']) {
         await c.query('BEGIN');
         const refused = await c
-          .query(`SELECT ${fn}(gen_random_uuid(), NULL)`)
+          .query(`SELECT ${fn}(gen_random_uuid(), NULL, NULL, NULL)`)
           .then(() => false)
           .catch((e: { code?: string }) => e.code === 'TN404');
         await c.query('ROLLBACK');
