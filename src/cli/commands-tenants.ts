@@ -20,13 +20,16 @@ export async function resolveTenant(ctx: CliContext, args: CommandArgs): Promise
   const ref = args.positionals[0];
   if (!ref) throw new UsageError('name the tenant by id or slug');
   if (UUID.test(ref)) return ref.toLowerCase();
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.services.tenants.list(ctx.adminId, { limit: 100, cursor });
-    const found = page.data.find((t) => t.slug === ref);
-    if (found) return found.id;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  // The default list hides deleted tenants; restore and purge name them too.
+  for (const status of [undefined, 'deleted'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.services.tenants.list(ctx.adminId, { limit: 100, cursor, status });
+      const found = page.data.find((t) => t.slug === ref);
+      if (found) return found.id;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
   throw new UsageError(`no tenant with slug '${ref}'`);
 }
 
@@ -35,7 +38,7 @@ const printTenant = (t: TenantDto, io: CliIo) => {
   for (const [k, v] of Object.entries(t)) line(io, `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
 };
 
-const statusChange = (verb: 'suspend' | 'reactivate', summary: string): Command => ({
+const statusChange = (verb: 'suspend' | 'reactivate' | 'restore', summary: string): Command => ({
   summary,
   usage: `${verb} <tenant>`,
   help: ['<tenant> is an id or a slug.'],
@@ -131,6 +134,27 @@ export const tenantCommands: Record<string, Command> = {
       return { id, deleted: true };
     },
     print: (r, io) => line(io, `deleted ${(r as { id: string }).id}`),
+  },
+  restore: statusChange('restore', 'Restore a deleted tenant within its grace period'),
+  purge: {
+    summary: 'Purge a deleted tenant: every row of it, at once and for good',
+    usage: 'purge <tenant> --yes',
+    help: ['<tenant> is an id or a slug of a deleted tenant. --yes confirms.'],
+    options: { yes: { type: 'boolean' } },
+    async run(ctx, args) {
+      const id = await resolveTenant(ctx, args);
+      if (args.values.yes !== true) throw new UsageError('purging a tenant needs --yes');
+      return ctx.services.tenants.purge(ctx.adminId, id);
+    },
+    print: (r, io) => {
+      const { tenantId, counts } = r as { tenantId: string; counts: Record<string, number> };
+      line(
+        io,
+        `purged ${tenantId}: ${Object.entries(counts)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
+      );
+    },
   },
   usage: {
     summary: 'Show a tenant’s usage against its plan limits',

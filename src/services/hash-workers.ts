@@ -30,7 +30,6 @@ export function createHashWorkers(size: number, nice = 10) {
   const inFlight = new Array<number>(size).fill(0);
   const workers = Array.from({ length: size }, () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { argon2, nice } });
-    worker.unref();
     worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
       const p = pending.get(msg.id);
       pending.delete(msg.id);
@@ -40,6 +39,9 @@ export function createHashWorkers(size: number, nice = 10) {
       if (msg.error !== undefined) p?.reject(new Error(msg.error));
       else p?.resolve(msg.result);
     });
+    // After the listener: adding a 'message' listener references the worker's port again, and
+    // an idle worker must not keep a finished process (the CLI, a test) alive.
+    worker.unref();
     return worker;
   });
   /** Runs one job; the caller (the hash queue) keeps at most `size` in flight. */

@@ -81,6 +81,17 @@ describe('the tenant CLI', () => {
     // A soft delete: the tenant is kept, deleted, until restored or purged.
     const deleted = await h.request('GET', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
     expect(await deleted.json()).toMatchObject({ status: 'deleted' });
+
+    // Restore by slug (a deleted tenant is found too), then delete and purge for good.
+    expect((await cli('restore', slug)).stdout).toBe(`${slug}: active\n`);
+    expect((await cli('delete', slug, '--yes')).code).toBe(0);
+    expect(await cli('purge', slug)).toMatchObject({ code: 2, stderr: expect.stringContaining('--yes') });
+    const purged = json<{ tenantId: string; counts: Record<string, number> }>(
+      await cli('purge', slug, '--yes', '--json'),
+    );
+    expect(purged).toMatchObject({ tenantId: tenant.id, counts: { users: 1 } });
+    const gone = await h.request('GET', `/api/v1/tenants/${tenant.id}`, { token: h.platformToken });
+    expect(gone.status).toBe(404);
   });
 
   it('when a tenant is exported to a file and imported as a clone, then the clone holds the same rows; a truncated file is refused', async () => {
@@ -110,7 +121,19 @@ describe('the tenant CLI', () => {
   it('when help is asked for, or a command is misused, then usage goes out without touching the database', async () => {
     const overview = await cli('--help');
     expect(overview.code).toBe(0);
-    for (const name of ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export', 'import', 'usage']) {
+    for (const name of [
+      'create',
+      'list',
+      'show',
+      'suspend',
+      'reactivate',
+      'delete',
+      'restore',
+      'purge',
+      'export',
+      'import',
+      'usage',
+    ]) {
       expect(overview.stdout).toContain(`  ${name}`);
       const help = await cli(name, '--help');
       expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining(`npm run tenant -- ${name}`) });

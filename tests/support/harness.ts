@@ -119,6 +119,8 @@ export async function createHarnessOn(db: TestDatabase, opts: AppOnOptions = {})
   const login = await services.auth.platformLogin({ email, password: 'platform-password-1' }, 'local');
   const platformPrincipal = await services.tokens.verify(login.accessToken);
   const metrics = createMetrics({
+    rateLimit: services.rateLimit,
+    login: services,
     outbox: { stats: () => services.events.stats(), counts: () => dispatcher.counts() },
   });
   // X-Forwarded-For is trusted so tests can speak as several client addresses.
