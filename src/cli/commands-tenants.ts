@@ -47,6 +47,27 @@ const statusChange = (verb: 'suspend' | 'reactivate' | 'restore', summary: strin
   print: (t, io) => line(io, `${(t as TenantDto).slug}: ${(t as TenantDto).status}`),
 });
 
+/** A command that destroys something: it acts only with --yes. */
+const confirmed = (
+  verb: 'delete' | 'purge',
+  summary: string,
+  help: string,
+  act: (ctx: Parameters<Command['run']>[0], id: string) => Promise<unknown>,
+  print: Command['print'],
+): Command => ({
+  summary,
+  usage: `${verb} <tenant> --yes`,
+  help: [help],
+  options: { yes: { type: 'boolean' } },
+  async run(ctx, args) {
+    const id = await resolveTenant(ctx, args);
+    if (args.values.yes !== true)
+      throw new UsageError(`${verb === 'delete' ? 'deleting' : 'purging'} a tenant needs --yes`);
+    return act(ctx, id);
+  },
+  print,
+});
+
 export const tenantCommands: Record<string, Command> = {
   create: {
     summary: 'Create a tenant with its first admin',
@@ -122,40 +143,28 @@ export const tenantCommands: Record<string, Command> = {
   },
   suspend: statusChange('suspend', 'Suspend a tenant: its users get no access'),
   reactivate: statusChange('reactivate', 'Reactivate a suspended tenant'),
-  delete: {
-    summary: 'Delete a tenant',
-    usage: 'delete <tenant> --yes',
-    help: ['<tenant> is an id or a slug. --yes confirms.'],
-    options: { yes: { type: 'boolean' } },
-    async run(ctx, args) {
-      const id = await resolveTenant(ctx, args);
-      if (args.values.yes !== true) throw new UsageError('deleting a tenant needs --yes');
+  delete: confirmed(
+    'delete',
+    'Delete a tenant',
+    '<tenant> is an id or a slug. --yes confirms.',
+    async (ctx, id) => {
       await ctx.services.tenants.remove(ctx.adminId, id);
       return { id, deleted: true };
     },
-    print: (r, io) => line(io, `deleted ${(r as { id: string }).id}`),
-  },
+    (r, io) => line(io, `deleted ${(r as { id: string }).id}`),
+  ),
   restore: statusChange('restore', 'Restore a deleted tenant within its grace period'),
-  purge: {
-    summary: 'Purge a deleted tenant: every row of it, at once and for good',
-    usage: 'purge <tenant> --yes',
-    help: ['<tenant> is an id or a slug of a deleted tenant. --yes confirms.'],
-    options: { yes: { type: 'boolean' } },
-    async run(ctx, args) {
-      const id = await resolveTenant(ctx, args);
-      if (args.values.yes !== true) throw new UsageError('purging a tenant needs --yes');
-      return ctx.services.tenants.purge(ctx.adminId, id);
-    },
-    print: (r, io) => {
+  purge: confirmed(
+    'purge',
+    'Purge a deleted tenant: every row of it, at once and for good',
+    '<tenant> is an id or a slug of a deleted tenant. --yes confirms.',
+    (ctx, id) => ctx.services.tenants.purge(ctx.adminId, id),
+    (r, io) => {
       const { tenantId, counts } = r as { tenantId: string; counts: Record<string, number> };
-      line(
-        io,
-        `purged ${tenantId}: ${Object.entries(counts)
-          .map(([k, n]) => `${k} ${n}`)
-          .join(', ')}`,
-      );
+      const rows = Object.entries(counts).map(([k, n]) => `${k} ${n}`);
+      line(io, `purged ${tenantId}: ${rows.join(', ')}`);
     },
-  },
+  ),
   usage: {
     summary: 'Show a tenant’s usage against its plan limits',
     usage: 'usage <tenant>',
