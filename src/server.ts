@@ -4,7 +4,7 @@ import { loadEnv } from './config/env.js';
 import { createDbClients } from './db/client.js';
 import { pendingMigrations } from './db/migrate.js';
 import { ensurePlatformAdmin } from './db/platform-admins.js';
-import { assertIsolation, migrate, resolveDatabase } from './db/setup.js';
+import { assertIsolation, migrate, resolveDatabaseFromEnv } from './db/setup.js';
 import { createMetrics } from './http/metrics.js';
 import { serveApp } from './http/node-server.js';
 import type { Probe } from './http/routes/ops/index.js';
@@ -23,14 +23,7 @@ async function main() {
     pretty: env.NODE_ENV === 'development' && process.stdout.isTTY === true,
   });
   installCrashHandlers(logger);
-  const database = await resolveDatabase({
-    databaseUrl: env.DATABASE_URL,
-    adminUrl: env.DATABASE_ADMIN_URL,
-    platformUrl: env.DATABASE_PLATFORM_URL,
-    dataDir: env.DATA_DIR,
-    embeddedPort: env.EMBEDDED_PG_PORT,
-    log: (msg) => logger.info(msg),
-  });
+  const database = await resolveDatabaseFromEnv(env, (msg) => logger.info(msg));
   if (database.embedded)
     logger.info({ port: env.EMBEDDED_PG_PORT, dataDir: env.DATA_DIR }, 'embedded PostgreSQL ready');
   const migrated = await migrate(database.adminUrl, (msg) => logger.info(msg), { distribute: env.CITUS_DISTRIBUTE });

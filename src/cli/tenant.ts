@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { loadEnv } from '../config/env.js';
 import { createDbClients } from '../db/client.js';
 import { ensurePlatformAdmin, platformAdminId } from '../db/platform-admins.js';
-import { assertIsolation, migrate, resolveDatabase } from '../db/setup.js';
+import { assertIsolation, migrate, resolveDatabaseFromEnv } from '../db/setup.js';
 import { hashPassword, verifyPassword } from '../services/passwords.js';
 import { wireServices } from '../wiring.js';
 import type { CliIo } from './context.js';
@@ -19,14 +19,7 @@ async function main(): Promise<number> {
 
   const env = loadEnv();
   const logger = pino({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }, pino.destination(2));
-  const database = await resolveDatabase({
-    databaseUrl: env.DATABASE_URL,
-    adminUrl: env.DATABASE_ADMIN_URL,
-    platformUrl: env.DATABASE_PLATFORM_URL,
-    dataDir: env.DATA_DIR,
-    embeddedPort: env.EMBEDDED_PG_PORT,
-    log: (msg) => logger.info(msg),
-  });
+  const database = await resolveDatabaseFromEnv(env, (msg) => logger.info(msg));
   const clients = createDbClients({
     url: database.runtimeUrl,
     platformUrl: database.platformUrl,

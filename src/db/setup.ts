@@ -39,3 +39,24 @@ export async function assertIsolation(logins: ServerLogins): Promise<void> {
     );
   }
 }
+
+/** The database the configuration names (external, or the embedded one under DATA_DIR). */
+export function resolveDatabaseFromEnv(
+  env: {
+    DATABASE_URL?: string;
+    DATABASE_ADMIN_URL?: string;
+    DATABASE_PLATFORM_URL?: string;
+    DATA_DIR: string;
+    EMBEDDED_PG_PORT: number;
+  },
+  log: (msg: string) => void,
+) {
+  return resolveDatabase({
+    databaseUrl: env.DATABASE_URL,
+    adminUrl: env.DATABASE_ADMIN_URL,
+    platformUrl: env.DATABASE_PLATFORM_URL,
+    dataDir: env.DATA_DIR,
+    embeddedPort: env.EMBEDDED_PG_PORT,
+    log,
+  });
+}
