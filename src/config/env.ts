@@ -34,7 +34,7 @@ const EnvSchema = z
     JWT_AUDIENCE: z.string().min(1).default('tenantry-api'),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_KEY_ID: z.string().optional(),
-    // Key rotation: a JWK set of Ed25519 private keys with kids; the last signs, all verify.
+    // Key rotation: a JWK set of Ed25519 private keys with kids, or a kid:<PEM> list; the last signs, all verify.
     JWT_SIGNING_KEYS: z.string().optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
     REDIS_URL: optionalUrl,
