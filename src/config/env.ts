@@ -91,6 +91,13 @@ const EnvSchema = z
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
     OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+    // Self-service registration (POST /api/v1/tenants/register), and how many tenants one
+    // client address may register per hour.
+    ALLOW_SELF_SIGNUP: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    SELF_SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
     // Days a deleted tenant stays restorable; the sweep purges it after that.
     TENANT_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
     TENANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
