@@ -70,6 +70,8 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
     passwordHash: text(1000)
       .optional()
       .transform((v) => v ?? NO_PASSWORD),
+    // An identity provider's subject; absent from exports made before providers were accepted.
+    externalSubject: text(255).nullable().optional(),
     ...stamps,
   }),
   students: z.strictObject({
