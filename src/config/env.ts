@@ -107,6 +107,9 @@ const EnvSchema = z
       .int()
       .min(1024)
       .default(1024 ** 3),
+    // The longest a request may take to arrive whole (Node's requestTimeout; 0 = no limit). An
+    // import's body arrives only as fast as it is written, so a large one needs more than the default.
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     // Tenants with their own label in the per-tenant request metric (the rest are "other").
