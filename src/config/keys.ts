@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -144,4 +145,29 @@ export async function loadSigningKeys(opts: {
     return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
   }
   return fromPrivateJwk(jwk, opts.keyId);
+}
+
+function decodeKek(text: string, source: string): Buffer {
+  const value = text.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32) throw new Error(`${source} must be 32 bytes, as 64 hex digits or base64`);
+  return bytes;
+}
+
+/**
+ * The key that encrypts tenants' private signing keys at rest (AES-256-GCM):
+ * TENANT_KEY_ENCRYPTION_KEY (32 bytes, hex or base64) when set, otherwise one generated at
+ * first start and kept under the data directory, like the generated signing key.
+ */
+export function loadKeyEncryptionKey(opts: { value?: string; dataDir: string }): Buffer {
+  if (opts.value) return decodeKek(opts.value, 'TENANT_KEY_ENCRYPTION_KEY');
+  const file = join(opts.dataDir, 'tenant-kek.key');
+  if (existsSync(file)) return decodeKek(readFileSync(file, 'utf8'), file);
+  mkdirSync(opts.dataDir, { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return decodeKek(readFileSync(file, 'utf8'), file);
 }
