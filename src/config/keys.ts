@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CryptoKey,
@@ -11,6 +11,7 @@ import {
   type JWK,
   type KeyObject,
 } from 'jose';
+import { writeOnce } from '../runtime/write-once.js';
 
 export interface VerifyingKey {
   kid: string;
@@ -134,17 +135,8 @@ export async function loadSigningKeys(opts: {
   const file = join(opts.dataDir, 'jwt-ed25519.json');
   if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const jwk = await exportJWK(privateKey);
-  mkdirSync(opts.dataDir, { recursive: true });
-  try {
-    // 'wx': when two processes start together on one data dir, the first key written wins
-    // and both use it.
-    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
-  }
-  return fromPrivateJwk(jwk, opts.keyId);
+  const kept = writeOnce(opts.dataDir, file, JSON.stringify(await exportJWK(privateKey)));
+  return fromPrivateJwk(JSON.parse(kept) as JWK, opts.keyId);
 }
 
 function decodeKek(text: string, source: string): Buffer {
@@ -163,11 +155,5 @@ export function loadKeyEncryptionKey(opts: { value?: string; dataDir: string }):
   if (opts.value) return decodeKek(opts.value, 'TENANT_KEY_ENCRYPTION_KEY');
   const file = join(opts.dataDir, 'tenant-kek.key');
   if (existsSync(file)) return decodeKek(readFileSync(file, 'utf8'), file);
-  mkdirSync(opts.dataDir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return decodeKek(readFileSync(file, 'utf8'), file);
+  return decodeKek(writeOnce(opts.dataDir, file, randomBytes(32).toString('base64')), file);
 }

@@ -9,9 +9,10 @@ import type { EventService } from '../services/events.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
+import type { RegistrationService } from '../services/registration.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantKeys } from '../services/tenant-keys.js';
-import type { TenantProfiles } from '../services/tenant-profiles.js';
+import type { TenantProfile, TenantProfiles } from '../services/tenant-profiles.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
 import type { TenantService } from '../services/tenants.js';
@@ -37,6 +38,8 @@ export interface AppServices {
   /** Tenant export and import (platform admin; export also the tenant's own admin). */
   transfer: TenantTransferService;
   usage: TenantUsageService;
+  /** Self-service tenant registration (ALLOW_SELF_SIGNUP). */
+  registration: RegistrationService;
   currentTenant: CurrentTenantService;
   students: StudentService;
   courses: CourseService;
@@ -58,6 +61,8 @@ export interface AppEnv {
     logger: Logger;
     services: AppServices;
     principal: Principal;
+    /** The caller's tenant's slug, effective limits and features (set by the tenant gate). */
+    tenantProfile?: TenantProfile;
     /** The request's tenant transaction (tenant callers of routes that open one). */
     scope?: TenantScope;
     /** The client's address (the socket's, or the proxy's X-Forwarded-For entry when trusted). */
