@@ -13,6 +13,7 @@ import type { KeyEncryption } from './key-encryption.js';
 import type { TenantCache } from './tenant-cache.js';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const JWKS_TTL_MS = 5000;
 const TENANT_KID = new RegExp(`^(${UUID})\\.([0-9a-f]{16})$`);
 
 /** A tenant key's kid is `<tenant id>.<16 hex digits>`; the tenant it names, or null for any other kid. */
@@ -46,6 +47,7 @@ export function createTenantKeys(deps: {
 }) {
   const window = (deps.ttlSeconds + (deps.clockToleranceSeconds ?? 5)) * 1000;
   const aad = (tenantId: string, kid: string) => `${tenantId}/${kid}`;
+  let published: { keys: Promise<JWK[]>; until: number } | undefined;
 
   async function newKey(tenantId: string): Promise<SigningKeyWrite> {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -88,6 +90,7 @@ export function createTenantKeys(deps: {
       return { ended, kid: created.kid };
     });
     deps.cache.invalidate(tenantId);
+    published = undefined;
     return result;
   }
 
@@ -123,12 +126,20 @@ export function createTenantKeys(deps: {
       return entry.publicKey;
     },
 
-    /** Public halves of every tenant key that may still verify a live token. */
-    async jwks(): Promise<JWK[]> {
-      const rows = await deps.platformDb.platform(null, ({ tx }) =>
-        platformSigningKeyRepository(tx).usable(new Date(Date.now() - window)),
-      );
-      return rows.map((r) => r.publicJwk as JWK);
+    /**
+     * Public halves of every tenant key that may still verify a live token. The route is public,
+     * so one read serves every caller for a few seconds (a key change here starts a new read).
+     */
+    jwks(): Promise<JWK[]> {
+      if (published && published.until > Date.now()) return published.keys;
+      const keys = deps.platformDb
+        .platform(null, ({ tx }) => platformSigningKeyRepository(tx).usable(new Date(Date.now() - window)))
+        .then((rows) => rows.map((r) => r.publicJwk as JWK));
+      published = { keys, until: Date.now() + JWKS_TTL_MS };
+      keys.catch(() => {
+        published = undefined;
+      });
+      return keys;
     },
 
     /**

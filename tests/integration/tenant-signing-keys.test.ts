@@ -147,7 +147,8 @@ describe('per-tenant signing keys', () => {
     h.services.tenantProfiles.invalidate(t.id);
     await expectRefused(await students(h, oldT));
     expect((await students(h, fresh)).status).toBe(200);
-    expect(await jwksKids(h)).not.toContain(kidOf(oldT));
+    // The public JWKS is read at most every 5 s.
+    await expect.poll(() => jwksKids(h), { timeout: 8000, interval: 500 }).not.toContain(kidOf(oldT));
   });
 
   it('when a tenant is deleted, a key change is refused; when it is purged, its keys go with it; exports carry none', async () => {
