@@ -1,5 +1,14 @@
+import { Errors } from '../../../domain/errors.js';
 import { createRouter } from '../../openapi.js';
+import type { AppServices } from '../../types.js';
+import * as keyRoutes from './signing-keys.routes.js';
 import * as routes from './tenants.routes.js';
+
+const keysOf = (services: AppServices) => {
+  if (!services.tenantKeys)
+    throw Errors.conflict('this server does not sign with per-tenant keys (TENANT_SIGNING_KEYS=false)');
+  return services.tenantKeys;
+};
 
 // Tenant management runs in platform-plane transactions its service opens; the acting admin
 // is passed along for the audit trail.
@@ -34,6 +43,12 @@ export function tenantsRouter() {
       await c.var.services.tenants.remove(c.var.principal.userId, c.req.valid('param').id);
       return c.body(null, 204);
     })
+    .openapi(keyRoutes.rotateSigningKey, async (c) =>
+      c.json(await keysOf(c.var.services).rotate(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
+    .openapi(keyRoutes.revokeSigningKey, async (c) =>
+      c.json(await keysOf(c.var.services).revoke(c.var.principal.userId, c.req.valid('param').id), 200),
+    )
     .openapi(routes.events, async (c) =>
       c.json(await c.var.services.events.list(c.var.principal.userId, c.req.valid('query')), 200),
     )
