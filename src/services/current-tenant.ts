@@ -4,7 +4,7 @@ import { ownTenantRepository, type SettingsWrite } from '../db/repositories/tena
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type PageQuery, toPage } from './pagination.js';
-import { type TenantDto, toTenantDto } from './tenants.js';
+import { type TenantDto, toTenantDto } from './tenant-dto.js';
 
 export interface SettingsPatch {
   timezone?: string;

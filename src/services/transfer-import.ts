@@ -4,7 +4,7 @@ import { type TransferTable, transferWriter } from '../db/repositories/transfer.
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
-import { type TenantDto, toTenantDto } from './tenants.js';
+import { type TenantDto, toTenantDto } from './tenant-dto.js';
 import { cloneMapper } from './transfer-clone.js';
 import type { TenantHeader } from './transfer-format.js';
 import { type LineLimits, type SourceLine, sourceLines } from './transfer-lines.js';
