@@ -8,6 +8,7 @@ import { createTransactionRunner, type TransactionRunner } from './db/context.js
 import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
+import { createAuditService } from './services/audit.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
@@ -67,6 +68,7 @@ export type WiringEnv = Pick<
       | 'PASSWORD_HASH_NICE'
       | 'JWT_SIGNING_KEYS'
       | 'IMPORT_MAX_BYTES'
+      | 'REQUIRE_AUDIT_REASON'
     >
   >;
 
@@ -160,6 +162,7 @@ export async function wireServices(
     events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
+    audit: createAuditService({ requireReason: env.REQUIRE_AUDIT_REASON ?? false }),
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService({ passwords }),

@@ -4,6 +4,7 @@ import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { Errors } from '../domain/errors.js';
 import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
+import { type AuditRule, auditIntent } from './audit.js';
 import { RATE_LIMIT_HEADERS, type Tag, TOO_MANY_REQUESTS } from './document.js';
 import { authenticate, tenantGate, tenantTransaction } from './middleware/auth.js';
 import type { AppEnv, MaybeTenantEnv, PlatformEnv, TenantEnv } from './types.js';
@@ -89,18 +90,21 @@ type EnvOf<A extends Access> = A extends { kind: 'public' }
       ? TenantEnv
       : MaybeTenantEnv;
 
-function middlewareFor(rule: Access): MiddlewareHandler<AppEnv>[] {
+function middlewareFor(rule: Access, audit?: AuditRule): MiddlewareHandler<AppEnv>[] {
+  const intent = audit ? [auditIntent(audit)] : [];
   switch (rule.kind) {
     case 'public':
+      if (audit) throw new Error('a public route has no actor to audit');
       return [];
     case 'platform':
-      return [authenticate, allow(rule)];
+      return [authenticate, allow(rule), ...intent];
     case 'tenant':
-      return [authenticate, allow(rule), tenantGate, tenantTransaction];
+      return [authenticate, allow(rule), ...intent, tenantGate, tenantTransaction];
     case 'tenant-or-platform':
       return [
         authenticate,
         allow(rule),
+        ...intent,
         onlyForTenants(tenantGate),
         ...(rule.transaction === false ? [] : [onlyForTenants(tenantTransaction)]),
       ];
@@ -132,7 +136,11 @@ interface Described {
   readonly tags: readonly [Tag, ...Tag[]];
 }
 
-type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> & Described;
+type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> &
+  Described & {
+    /** The audit entry a successful call leaves (every write route declares one, or is listed as exempt). */
+    readonly audit?: AuditRule;
+  };
 type Responses = RouteConfig['responses'];
 
 /** RateLimit-* on every success, and the 429 with Retry-After. */
@@ -163,13 +171,15 @@ function assertBodyExample(config: RouteFields): void {
  */
 export function defineRoute<A extends Access, const R extends RouteFields>(rule: A, config: R) {
   assertBodyExample(config);
+  const { audit, ...route } = config;
   return createRoute({
-    ...config,
+    ...(route as Omit<R, 'audit'>),
+    ...(audit && { 'x-audit': { action: audit.action, target: audit.target } }),
     tags: [...config.tags],
     responses: (isRateLimited(rule) ? withRateLimit(config.responses) : config.responses) as R['responses'],
     security: securityOf(rule),
     'x-roles': rolesOf(rule),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
-    middleware: every(...middlewareFor(rule)) as unknown as MiddlewareHandler<EnvOf<A>>,
+    middleware: every(...middlewareFor(rule, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
   });
 }

@@ -214,7 +214,7 @@ export interface paths {
         put?: never;
         /**
          * Purge a deleted tenant now
-         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed.
+         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed. The tenant’s audit log goes with it: the purge is recorded as the `TenantPurged` platform event.
          */
         post: operations["purgeTenant"];
         delete?: never;
@@ -429,7 +429,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant’s audit log */
+        /**
+         * List the tenant’s audit log
+         * @description Every change made in the tenant — by its users, and by platform admins acting on it (with their reason) — in the order written (by id, oldest first, like every list), filtered by action, actor and time.
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -797,9 +800,19 @@ export interface components {
         AuditEntry: {
             /** Format: uuid */
             id: string;
+            /** @example student.created */
             action: string;
             /** Format: uuid */
             actorId: string | null;
+            /** @enum {string} */
+            actorType: "user" | "platform_admin" | "system";
+            /** @example student */
+            targetType: string | null;
+            /** Format: uuid */
+            targetId: string | null;
+            requestId: string | null;
+            /** @description A platform admin’s X-Audit-Reason */
+            reason: string | null;
             data?: unknown;
             /** Format: date-time */
             createdAt: string;
@@ -1694,7 +1707,10 @@ export interface operations {
     createTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1925,7 +1941,10 @@ export interface operations {
     deleteTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2026,7 +2045,10 @@ export interface operations {
     updateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2144,7 +2166,10 @@ export interface operations {
     suspendTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2247,7 +2272,10 @@ export interface operations {
     reactivateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2350,7 +2378,10 @@ export interface operations {
     restoreTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2975,7 +3006,10 @@ export interface operations {
                 /** @description Platform admins only: include users’ password hashes */
                 includeCredentials?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4224,6 +4258,14 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description Only this action */
+                action?: string;
+                /** @description Only entries by this user or platform admin */
+                actor?: string;
+                /** @description Entries written at or after this instant (ISO-8601 with a time zone) */
+                from?: string;
+                /** @description Entries written before this instant (ISO-8601 with a time zone) */
+                to?: string;
             };
             header?: never;
             path?: never;

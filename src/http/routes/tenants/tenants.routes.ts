@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
+import { AuditReasonHeader, errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import {
   DomainEvent,
   EventListQuery,
@@ -29,13 +29,21 @@ const one = (
   responses: { 200: jsonResponse(Tenant, description), ...errorResponses },
 });
 
+/** A platform action on one tenant, recorded in that tenant's audit log with the admin's reason. */
+const onTenant = (action: string) => ({
+  audit: { action, target: 'tenant' },
+  request: { params: IdParam, headers: AuditReasonHeader },
+});
+
 export const create = defineRoute(access.platform, {
   operationId: 'createTenant',
   summary: 'Create a tenant with its first admin',
   method: 'post',
   path: '/tenants',
   tags,
+  audit: { action: 'tenant.created', target: 'tenant', id: 'body:tenant.id', tenant: 'body:tenant.id' },
   request: {
+    headers: AuditReasonHeader,
     body: jsonBody(TenantCreate, {
       name: 'Springfield High',
       slug: 'springfield-high',
@@ -61,15 +69,16 @@ export const list = defineRoute(access.platform, {
 });
 
 export const get = defineRoute(access.platform, one('get', '/tenants/{id}', 'getTenant', 'Get a tenant', 'The tenant'));
-export const suspend = defineRoute(
-  access.platform,
-  one('post', '/tenants/{id}/suspend', 'suspendTenant', 'Suspend a tenant', 'Suspended'),
-);
-export const reactivate = defineRoute(
-  access.platform,
-  one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
-);
+export const suspend = defineRoute(access.platform, {
+  ...one('post', '/tenants/{id}/suspend', 'suspendTenant', 'Suspend a tenant', 'Suspended'),
+  ...onTenant('tenant.suspended'),
+});
+export const reactivate = defineRoute(access.platform, {
+  ...one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
+  ...onTenant('tenant.reactivated'),
+});
 export const restore = defineRoute(access.platform, {
+  ...onTenant('tenant.restored'),
   ...one(
     'post',
     '/tenants/{id}/restore',
@@ -77,6 +86,7 @@ export const restore = defineRoute(access.platform, {
     'Restore a deleted tenant',
     'Active again, with all its data',
   ),
+  request: { params: IdParam, headers: AuditReasonHeader },
   description: 'Only a deleted tenant, before its grace period ends (`purgeAfter`); otherwise 409 invalid_transition.',
 });
 
@@ -88,15 +98,18 @@ export const purge = defineRoute(access.platform, {
   tags,
   description:
     'Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one ' +
-    'transaction, at once rather than at the end of the grace period. Answers the counts removed.',
+    'transaction, at once rather than at the end of the grace period. Answers the counts removed. The ' +
+    'tenant’s audit log goes with it: the purge is recorded as the `TenantPurged` platform event.',
   request: { params: IdParam },
   responses: { 200: jsonResponse(PurgeResult, 'Purged'), ...errorResponses },
 });
 
 export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'updateTenant', 'Change a tenant’s name, plan, limits or features', 'Updated'),
+  audit: { action: 'tenant.updated', target: 'tenant' },
   request: {
     params: IdParam,
+    headers: AuditReasonHeader,
     body: jsonBody(TenantPatch, { plan: 'standard', limits: { requestsPerMinute: 1200 }, features: { reports: true } }),
   },
 });
@@ -107,7 +120,7 @@ export const remove = defineRoute(access.platform, {
   method: 'delete',
   path: '/tenants/{id}',
   tags,
-  request: { params: IdParam },
+  ...onTenant('tenant.deleted'),
   description:
     'Soft delete: its users lose access at once (as if suspended) and it leaves the default list; ' +
     '`POST /tenants/{id}/restore` brings it back until `purgeAfter`, then the sweep purges it.',

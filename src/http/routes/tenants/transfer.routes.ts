@@ -1,5 +1,5 @@
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
+import { AuditReasonHeader, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 import { ExportQuery, ImportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
 
 const NDJSON_EXAMPLE = [
@@ -43,7 +43,12 @@ export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin']
     "Platform admin, or the tenant's own tenant_admin (another tenant's id is 404). Users' password hashes are " +
     'included only for a platform admin who asks with `includeCredentials=true`; without them, imported users ' +
     'cannot log in until a tenant admin sets their password.',
-  request: { params: IdParam, query: ExportQuery },
+  audit: {
+    action: 'tenant.exported',
+    target: 'tenant',
+    data: ({ query }) => ({ credentials: query.includeCredentials === 'true' }),
+  },
+  request: { params: IdParam, query: ExportQuery, headers: AuditReasonHeader },
   responses: { 200: ndjson('Every row of the tenant, from one consistent snapshot'), ...errorResponses },
 });
 
