@@ -21,6 +21,8 @@ BEGIN
     used := (SELECT count(*) FROM public.students s WHERE s.tenant_id = p_tenant);
   ELSIF p_resource = 'users' THEN
     used := (SELECT count(*) FROM public.users u WHERE u.tenant_id = p_tenant);
+  ELSIF p_resource = 'courses' THEN
+    used := (SELECT count(*) FROM public.courses c WHERE c.tenant_id = p_tenant);
   ELSE
     RAISE EXCEPTION 'unknown quota resource %', p_resource USING ERRCODE = '22023';
   END IF;

@@ -4,7 +4,12 @@ import type { Env } from './config/env.js';
 import { loadSigningKeys } from './config/keys.js';
 import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
-import { createTransactionRunner, type TransactionRunner } from './db/context.js';
+import {
+  createTransactionRunner,
+  type PlatformRunner,
+  type TenantRunner,
+  type TransactionRunner,
+} from './db/context.js';
 import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
@@ -14,6 +19,8 @@ import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
 import { createEnrollmentService } from './services/enrollments.js';
 import { createEventService } from './services/events.js';
+import { createExternalTokenVerifier } from './services/external-tokens.js';
+import { createExternalUsers } from './services/external-users.js';
 import { createHashWorkers } from './services/hash-workers.js';
 import { memoryAttemptStore, redisAttemptStore, withFallback } from './services/login-attempts.js';
 import { createLoginGuard } from './services/login-guard.js';
@@ -69,6 +76,18 @@ export type WiringEnv = Pick<
       | 'JWT_SIGNING_KEYS'
       | 'IMPORT_MAX_BYTES'
       | 'REQUIRE_AUDIT_REASON'
+      | 'AUTH_JWKS_URL'
+      | 'AUTH_ISSUER'
+      | 'AUTH_AUDIENCE'
+      | 'AUTH_TENANT_CLAIM'
+      | 'AUTH_ROLE_CLAIM'
+      | 'AUTH_ROLE_MAP'
+      | 'AUTH_ALGORITHMS'
+      | 'AUTH_TOKEN_TYPE'
+      | 'AUTH_MAX_TOKEN_AGE_SECONDS'
+      | 'AUTH_JWKS_TIMEOUT_MS'
+      | 'AUTH_JWKS_COOLDOWN_MS'
+      | 'AUTH_JWKS_CACHE_MAX_AGE_MS'
     >
   >;
 
@@ -94,6 +113,7 @@ export async function wireServices(
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    external: externalIdentityProvider(env, { tenantDb, platformDb }),
   });
   const dispatcher = createDispatcher({
     db: platformDb,
@@ -184,4 +204,32 @@ export async function wireServices(
     onError: (err) => logger.error({ err }, 'tenant sweep failed'),
   });
   return { services, dispatcher, sweeper, runner };
+}
+
+/** The external identity provider's token path, when AUTH_JWKS_URL (with issuer and audience) is set. */
+function externalIdentityProvider(env: WiringEnv, db: { tenantDb: TenantRunner; platformDb: PlatformRunner }) {
+  if (!env.AUTH_JWKS_URL || !env.AUTH_ISSUER || !env.AUTH_AUDIENCE) return undefined;
+  const algorithms = env.AUTH_ALGORITHMS ?? ['RS256'];
+  const verifier = createExternalTokenVerifier({
+    jwksUrl: env.AUTH_JWKS_URL,
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    algorithms,
+    tenantClaim: env.AUTH_TENANT_CLAIM ?? 'tenant',
+    roleClaim: env.AUTH_ROLE_CLAIM ?? 'role',
+    roleMap: env.AUTH_ROLE_MAP,
+    tokenType: env.AUTH_TOKEN_TYPE,
+    maxTokenAgeSeconds: env.AUTH_MAX_TOKEN_AGE_SECONDS ?? 3600,
+    timeoutMs: env.AUTH_JWKS_TIMEOUT_MS ?? 2000,
+    cooldownMs: env.AUTH_JWKS_COOLDOWN_MS ?? 30_000,
+    cacheMaxAgeMs: env.AUTH_JWKS_CACHE_MAX_AGE_MS ?? 600_000,
+  });
+  const users = createExternalUsers(db);
+  return {
+    algorithms,
+    async verify(token: string) {
+      const { identity, expiresAt } = await verifier.verify(token);
+      return { principal: await users.principalFor(identity), expiresAt };
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isPlan, PLANS } from '../domain/tenant/plans.js';
+import { canonicalPlan, PLAN_ALIASES, PLANS } from '../domain/tenant/plans.js';
+import type { TenantUsage } from '../services/tenant-usage.js';
 import type { TenantDto } from '../services/tenants.js';
 import { type CliContext, type CliIo, type Command, type CommandArgs, UsageError } from './context.js';
 
@@ -74,7 +75,7 @@ export const tenantCommands: Record<string, Command> = {
     usage:
       'create --name <name> --slug <slug> --admin-email <email> [--admin-name <name>] [--admin-password <pw>] [--plan <plan>] [--timezone <tz>]',
     help: [
-      `--plan is one of ${PLANS.join(', ')} (default free).`,
+      `--plan is one of ${PLANS.join(', ')} (default basic); ${Object.keys(PLAN_ALIASES).join(' and ')} are deprecated aliases of ${Object.values(PLAN_ALIASES).join(' and ')}.`,
       'Without --admin-password a password is generated and printed once.',
     ],
     options: {
@@ -87,8 +88,9 @@ export const tenantCommands: Record<string, Command> = {
       'admin-password': { type: 'string' },
     },
     async run(ctx, args) {
-      const plan = str(args, 'plan');
-      if (plan !== undefined && !isPlan(plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
+      const given = str(args, 'plan');
+      const plan = given === undefined ? undefined : canonicalPlan(given);
+      if (given !== undefined && !plan) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
       const generated = str(args, 'admin-password') ? undefined : randomBytes(15).toString('base64url');
       const created = await ctx.services.tenants.create(ctx.adminId, {
         name: required(args, 'name'),
@@ -172,10 +174,13 @@ export const tenantCommands: Record<string, Command> = {
     options: {},
     run: async (ctx, args) => ctx.services.usage.usage(ctx.adminId, await resolveTenant(ctx, args)),
     print(result, io) {
-      const u = result as { plan: string; limits: Record<string, number>; usage: Record<string, number> };
+      const u = result as TenantUsage;
       line(io, `plan ${u.plan}`);
-      for (const [k, v] of Object.entries(u.usage)) line(io, `${k.padEnd(12)} ${v}`);
-      for (const [k, v] of Object.entries(u.limits)) line(io, `${k.padEnd(18)} ${v}`);
+      for (const [k, q] of Object.entries(u.quotas)) {
+        line(io, `${k.padEnd(18)} ${q.used === null ? '' : `${q.used} of `}${q.limit}`);
+      }
+      line(io, `${'enrollments'.padEnd(18)} ${u.usage.enrollments}`);
+      for (const [k, on] of Object.entries(u.features)) line(io, `${k.padEnd(18)} ${on ? 'on' : 'off'}`);
     },
   },
 };

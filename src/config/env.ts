@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXTERNAL_ALGORITHMS, parseRoleMap } from '../domain/external-identity.js';
 
 // The only module that reads process.env (enforced by lint). Fails fast with a message that
 // names every bad variable.
@@ -34,9 +35,31 @@ const EnvSchema = z
     JWT_AUDIENCE: z.string().min(1).default('tenantry-api'),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_KEY_ID: z.string().optional(),
-    // Key rotation: a JWK set of Ed25519 private keys with kids; the last signs, all verify.
+    // Key rotation: a JWK set of Ed25519 private keys with kids, or a kid:<PEM> list; the last signs, all verify.
     JWT_SIGNING_KEYS: z.string().optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+    // An external identity provider whose access tokens the API also accepts (all of URL,
+    // issuer and audience, or none).
+    AUTH_JWKS_URL: optionalUrl,
+    AUTH_ISSUER: z.string().trim().min(1).optional(),
+    AUTH_AUDIENCE: z.string().trim().min(1).optional(),
+    // Claim names; a name the token does not have as a key is read as a dotted path
+    // (app_metadata.tenant, realm_access.roles).
+    AUTH_TENANT_CLAIM: z.string().trim().min(1).default('tenant'),
+    AUTH_ROLE_CLAIM: z.string().trim().min(1).default('role'),
+    // idp-role=tenant-role pairs, comma-separated; unset: the claim must name a Tenantry role.
+    AUTH_ROLE_MAP: z.string().trim().optional(),
+    AUTH_ALGORITHMS: z
+      .string()
+      .default('RS256')
+      .transform((v) => v.split(',').map((a) => a.trim()))
+      .pipe(z.array(z.enum(EXTERNAL_ALGORITHMS)).min(1)),
+    // The header typ the provider's access tokens must carry (e.g. at+jwt); unset: not checked.
+    AUTH_TOKEN_TYPE: z.string().trim().min(1).optional(),
+    AUTH_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(30).max(86_400).default(3600),
+    AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
+    AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    AUTH_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
     REDIS_URL: optionalUrl,
     // Behind a load balancer: the client address is the last X-Forwarded-For entry it added.
     TRUST_PROXY: z
@@ -102,6 +125,24 @@ const EnvSchema = z
     const missing = Object.entries(urls)
       .filter(([, v]) => !v)
       .map(([k]) => k);
+    const idp = { AUTH_JWKS_URL: env.AUTH_JWKS_URL, AUTH_ISSUER: env.AUTH_ISSUER, AUTH_AUDIENCE: env.AUTH_AUDIENCE };
+    const idpMissing = Object.entries(idp)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    if (idpMissing.length > 0 && idpMissing.length < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [idpMissing[0]!],
+        message: `an external identity provider needs all of AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE; missing: ${idpMissing.join(', ')}`,
+      });
+    }
+    if (env.AUTH_ROLE_MAP) {
+      try {
+        parseRoleMap(env.AUTH_ROLE_MAP);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_ROLE_MAP'], message: (err as Error).message });
+      }
+    }
     if (missing.length > 0 && missing.length < 3) {
       ctx.addIssue({
         code: 'custom',

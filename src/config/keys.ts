@@ -38,27 +38,79 @@ async function fromPrivateJwk(jwk: JWK, kid?: string): Promise<SigningKeys> {
   };
 }
 
-/**
- * Several keys for rotation: JWT_SIGNING_KEYS, a JWK set of Ed25519 private keys, each with
- * its `kid`. The last one signs (the newest); all of them verify, by `kid`.
- */
-export async function loadKeyRing(jwkSet: string): Promise<SigningKeys> {
+const KID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+function ring(keys: SigningKeys[]): SigningKeys {
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new Error('JWT_SIGNING_KEYS has a repeated kid');
+  const signing = keys.at(-1)!;
+  return { ...signing, verifying: keys.map(({ kid, publicKey, publicJwk }) => ({ kid, publicKey, publicJwk })) };
+}
+
+async function fromPkcs8(pem: string, kid?: string): Promise<SigningKeys> {
+  let key: CryptoKey | KeyObject;
+  try {
+    key = await importPKCS8(pem.replace(/\\n/g, '\n').trim(), 'EdDSA', { extractable: true });
+  } catch {
+    throw new Error('not an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  }
+  return fromPrivateJwk(await exportJWK(key), kid);
+}
+
+async function loadJwkSet(jwkSet: string): Promise<SigningKeys> {
   let parsed: { keys?: JWK[] };
   try {
     parsed = JSON.parse(jwkSet) as { keys?: JWK[] };
   } catch {
     throw new Error('JWT_SIGNING_KEYS must be a JWK set: {"keys":[{…},…]}');
   }
-  const jwks = parsed.keys ?? [];
+  const jwks = Array.isArray(parsed.keys) ? parsed.keys : [];
   if (jwks.length === 0) throw new Error('JWT_SIGNING_KEYS has no keys');
   const keys: SigningKeys[] = [];
   for (const jwk of jwks) {
     if (!jwk.kid) throw new Error('every key in JWT_SIGNING_KEYS needs a kid');
     keys.push(await fromPrivateJwk(jwk, jwk.kid));
   }
-  if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new Error('JWT_SIGNING_KEYS has a repeated kid');
-  const signing = keys.at(-1)!;
-  return { ...signing, verifying: keys.map(({ kid, publicKey, publicJwk }) => ({ kid, publicKey, publicJwk })) };
+  return ring(keys);
+}
+
+// One entry of the PEM list: `kid:-----BEGIN PRIVATE KEY-----…-----END PRIVATE KEY-----`.
+const PEM_ENTRY =
+  /^\s*([^:\s,]*)\s*:\s*(-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]*-----END PRIVATE KEY-----)\s*(?:,|$)/;
+
+/** The PEM list form: `kid1:<PEM>,kid2:<PEM>` (literal newlines or `\n` escapes in the PEMs). */
+async function loadPemList(list: string): Promise<SigningKeys> {
+  const keys: SigningKeys[] = [];
+  let rest = list;
+  while (rest.trim() !== '') {
+    const n = keys.length + 1;
+    const m = PEM_ENTRY.exec(rest);
+    if (!m) {
+      throw new Error(
+        `JWT_SIGNING_KEYS entry ${n} is not "kid:-----BEGIN PRIVATE KEY-----…-----END PRIVATE KEY-----" (entries separated by commas)`,
+      );
+    }
+    const [whole, kid = '', pem = ''] = m;
+    if (!KID.test(kid))
+      throw new Error(`JWT_SIGNING_KEYS entry ${n}: the kid "${kid}" must be 1–128 of A–Z a–z 0–9 . _ ~ -`);
+    try {
+      keys.push(await fromPkcs8(pem, kid));
+    } catch (err) {
+      throw new Error(`JWT_SIGNING_KEYS entry ${n} (kid ${kid}): ${(err as Error).message}`);
+    }
+    rest = rest.slice(whole.length);
+  }
+  if (keys.length === 0) throw new Error('JWT_SIGNING_KEYS has no keys');
+  return ring(keys);
+}
+
+/**
+ * Several keys for rotation, JWT_SIGNING_KEYS: a JWK set of Ed25519 private keys, each with its
+ * `kid`, or a list of `kid:<PKCS#8 PEM>` entries separated by commas. In both forms the last
+ * key signs (the newest); all of them verify, by `kid`. A malformed value stops the start with
+ * a message naming the entry.
+ */
+export function loadKeyRing(value: string): Promise<SigningKeys> {
+  return value.trim().startsWith('{') ? loadJwkSet(value) : loadPemList(value.replace(/\\n/g, '\n'));
 }
 
 /**
@@ -76,8 +128,7 @@ export async function loadSigningKeys(opts: {
   if (opts.privateKey) {
     const text = opts.privateKey.trim();
     if (text.startsWith('{')) return fromPrivateJwk(JSON.parse(text) as JWK, opts.keyId);
-    const key = await importPKCS8(text.replace(/\\n/g, '\n'), 'EdDSA', { extractable: true });
-    return fromPrivateJwk(await exportJWK(key), opts.keyId);
+    return fromPkcs8(text, opts.keyId);
   }
   const file = join(opts.dataDir, 'jwt-ed25519.json');
   if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);

@@ -13,6 +13,11 @@ export interface TenantContext {
   role?: string;
   /** The token's `iat` (epoch seconds): refused when the user's sessions were ended after it. */
   issuedAt?: number;
+  /**
+   * The tenant's plan's statement timeout: applied with SET LOCAL in the same round trip, never
+   * longer than the runner's own (the server-wide ceiling).
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -76,14 +81,24 @@ export function createTransactionRunner(
   options: RunnerOptions = {},
 ): TransactionRunner {
   const begin = options.isolation === 'repeatable read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN';
-  // Integers from validated configuration only (SET takes no bind parameters).
-  const ms = options.statementTimeoutMs === undefined ? undefined : Math.trunc(options.statementTimeoutMs);
-  const timeouts =
-    ms && ms > 0
-      ? `SET LOCAL statement_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${ms * 2}`
-      : undefined;
+  // Integers from validated configuration and plan limits only (SET takes no bind parameters).
+  const ceiling = options.statementTimeoutMs === undefined ? undefined : Math.trunc(options.statementTimeoutMs);
+  const timeoutsFor = (tenantMs?: number): string | undefined => {
+    const own = tenantMs !== undefined && Number.isFinite(tenantMs) ? Math.trunc(tenantMs) : undefined;
+    const ms = own !== undefined && own > 0 && (ceiling === undefined || own < ceiling) ? own : ceiling;
+    if (!ms || ms <= 0) return undefined;
+    const idle = ceiling && ceiling > 0 ? ceiling * 2 : ms * 2;
+    return `SET LOCAL statement_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${idle}`;
+  };
+  const defaultTimeouts = timeoutsFor();
 
-  async function run<T>(plane: DbPlane, context: string, args: unknown[], fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async function run<T>(
+    plane: DbPlane,
+    context: string,
+    args: unknown[],
+    timeouts: string | undefined,
+    fn: (tx: Tx) => Promise<T>,
+  ): Promise<T> {
     let connection: pg.PoolClient;
     try {
       connection = await plane.pool.connect();
@@ -129,8 +144,10 @@ export function createTransactionRunner(
           context.role ?? null,
           context.issuedAt === undefined ? null : new Date(context.issuedAt * 1000).toISOString(),
         ],
+        context.statementTimeoutMs === undefined ? defaultTimeouts : timeoutsFor(context.statementTimeoutMs),
         (tx) => fn({ tx, tenantId: context.tenantId, userId: context.userId }),
       ),
-    platform: (adminId, fn) => run(clients.platform, CONTEXT_SQL.platform, [adminId], (tx) => fn({ tx, adminId })),
+    platform: (adminId, fn) =>
+      run(clients.platform, CONTEXT_SQL.platform, [adminId], defaultTimeouts, (tx) => fn({ tx, adminId })),
   };
 }

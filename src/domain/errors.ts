@@ -53,6 +53,15 @@ export const Errors = {
   tenantMismatch: () => new DomainError('tenant_mismatch', 'the request names a different tenant than the token'),
   quotaExceeded: (what: string, limit: number) =>
     new DomainError('quota_exceeded', `plan limit reached: at most ${limit} ${what}`),
+  /** A plan or limits change refused because current usage is over a new limit. */
+  overLimit: (over: { limit: string; used: number; max: number }[]) =>
+    new DomainError(
+      'conflict',
+      `current usage exceeds the new limits: ${over.map((o) => `${o.limit} ${o.max} < ${o.used} in use`).join('; ')}`,
+      over.map((o) => ({ path: `limits.${o.limit}`, message: `${o.used} in use, new limit ${o.max}` })),
+    ),
+  featureDisabled: (feature: string) =>
+    new DomainError('feature_disabled', `this tenant's plan does not include the feature '${feature}'`),
   tenantSlugTaken: (slug: string) => new DomainError('conflict', `tenant slug '${slug}' is already taken`),
   rateLimited: (retryAfterSeconds: number) =>
     new DomainError('rate_limited', `request limit of this tenant's plan reached; retry in ${retryAfterSeconds} s`),

@@ -4,9 +4,10 @@ import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { Errors } from '../domain/errors.js';
 import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
+import type { Feature } from '../domain/tenant/plans.js';
 import { type AuditRule, auditIntent } from './audit.js';
 import { RATE_LIMIT_HEADERS, type Tag, TOO_MANY_REQUESTS } from './document.js';
-import { authenticate, tenantGate, tenantTransaction } from './middleware/auth.js';
+import { authenticate, requireFeature, tenantGate, tenantTransaction } from './middleware/auth.js';
 import type { AppEnv, MaybeTenantEnv, PlatformEnv, TenantEnv } from './types.js';
 
 /**
@@ -90,7 +91,9 @@ type EnvOf<A extends Access> = A extends { kind: 'public' }
       ? TenantEnv
       : MaybeTenantEnv;
 
-function middlewareFor(rule: Access, audit?: AuditRule): MiddlewareHandler<AppEnv>[] {
+function middlewareFor(rule: Access, feature?: Feature, audit?: AuditRule): MiddlewareHandler<AppEnv>[] {
+  // After the gate (which reads the tenant's profile), before any transaction opens.
+  const gated = feature ? [requireFeature(feature)] : [];
   const intent = audit ? [auditIntent(audit)] : [];
   switch (rule.kind) {
     case 'public':
@@ -99,13 +102,14 @@ function middlewareFor(rule: Access, audit?: AuditRule): MiddlewareHandler<AppEn
     case 'platform':
       return [authenticate, allow(rule), ...intent];
     case 'tenant':
-      return [authenticate, allow(rule), ...intent, tenantGate, tenantTransaction];
+      return [authenticate, allow(rule), tenantGate, ...gated, ...intent, tenantTransaction];
     case 'tenant-or-platform':
       return [
         authenticate,
         allow(rule),
-        ...intent,
         onlyForTenants(tenantGate),
+        ...gated,
+        ...intent,
         ...(rule.transaction === false ? [] : [onlyForTenants(tenantTransaction)]),
       ];
   }
@@ -134,6 +138,11 @@ interface Described {
   readonly operationId: string;
   readonly summary: string;
   readonly tags: readonly [Tag, ...Tag[]];
+  /**
+   * A plan feature the tenant caller's tenant must have (403 feature_disabled otherwise,
+   * checked once, by the route's middleware); platform admins are not gated.
+   */
+  readonly feature?: Feature;
 }
 
 type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> &
@@ -171,15 +180,25 @@ function assertBodyExample(config: RouteFields): void {
  */
 export function defineRoute<A extends Access, const R extends RouteFields>(rule: A, config: R) {
   assertBodyExample(config);
-  const { audit, ...route } = config;
+  const { feature, audit, ...route } = config;
+  const limited = isRateLimited(rule) ? withRateLimit(route.responses) : route.responses;
   return createRoute({
-    ...(route as Omit<R, 'audit'>),
+    ...route,
     ...(audit && { 'x-audit': { action: audit.action, target: audit.target } }),
-    tags: [...config.tags],
-    responses: (isRateLimited(rule) ? withRateLimit(config.responses) : config.responses) as R['responses'],
+    tags: [...route.tags],
+    responses: (feature ? withFeature(limited, feature) : limited) as R['responses'],
     security: securityOf(rule),
     'x-roles': rolesOf(rule),
+    ...(feature && { 'x-feature': feature }),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
-    middleware: every(...middlewareFor(rule, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
+    middleware: every(...middlewareFor(rule, feature, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
   });
+}
+
+/** The 403 of a feature-gated operation names the feature. */
+function withFeature(responses: Responses, feature: Feature): Responses {
+  const forbidden = responses[403];
+  if (!forbidden || '$ref' in forbidden) return responses;
+  const description = `${forbidden.description}; feature_disabled when the tenant's plan lacks \`${feature}\``;
+  return { ...responses, 403: { ...forbidden, description } };
 }

@@ -11,7 +11,7 @@ import type { LoginGuard } from '../services/login-guard.js';
 import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
 import type { StudentService } from '../services/students.js';
-import type { TenantProfiles } from '../services/tenant-profiles.js';
+import type { TenantProfile, TenantProfiles } from '../services/tenant-profiles.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
 import type { TenantService } from '../services/tenants.js';
@@ -58,6 +58,8 @@ export interface AppEnv {
     logger: Logger;
     services: AppServices;
     principal: Principal;
+    /** The caller's tenant's slug, effective limits and features (set by the tenant gate). */
+    tenantProfile?: TenantProfile;
     /** The request's tenant transaction (tenant callers of routes that open one). */
     scope?: TenantScope;
     /** The client's address (the socket's, or the proxy's X-Forwarded-For entry when trusted). */

@@ -73,10 +73,10 @@ export async function recordInTenant(scope: TenantScope, intent: AuditIntent, re
  * insert rolls the change back).
  */
 export function audited<T>(
-  actor: ActorRef,
+  actor: ActorRef | null,
   fn: (scope: PlatformScope) => Promise<T>,
 ): (scope: PlatformScope) => Promise<T> {
-  const intent = typeof actor === 'string' ? undefined : actor.audit;
+  const intent = actor === null || typeof actor === 'string' ? undefined : actor.audit;
   if (!intent) return fn;
   return async (scope) => {
     const result = await fn(scope);

@@ -1,9 +1,11 @@
 import type { TenantScope } from '../db/context.js';
 import { type CourseRow, courseRepository } from '../db/repositories/courses.js';
 import { enrollmentRepository } from '../db/repositories/enrollments.js';
+import { quotaRepository } from '../db/repositories/quotas.js';
 import { assertCapacityFits } from '../domain/courses.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { assertQuota } from '../domain/tenant/quotas.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 
 export interface CourseDto {
@@ -44,8 +46,10 @@ export function createCourseService() {
       return toCourseDto(row);
     },
 
+    /** Checks and consumes the plan's maxCourses under the tenant's quota lock, then inserts. */
     async create(scope: TenantScope, input: CourseInput): Promise<CourseDto> {
       const { code, title, capacity = null } = input;
+      assertQuota('courses', await quotaRepository(scope).lock('courses'), 1);
       return toCourseDto(await courseRepository(scope).create(newId(), { code, title, capacity }));
     },
 

@@ -4,7 +4,16 @@ import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '.
 import { DomainError, Errors } from '../domain/errors.js';
 import { type AnyDomainEvent, domainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
-import { effectiveLimits, type Plan, type PlanLimits, planOf } from '../domain/tenant/plans.js';
+import {
+  canonicalPlan,
+  effectiveFeatures,
+  effectiveLimits,
+  limitsExceeded,
+  type Plan,
+  type PlanInput,
+  type PlanLimits,
+  planOf,
+} from '../domain/tenant/plans.js';
 import {
   assertRestorable,
   assertTransition,
@@ -45,8 +54,11 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
   ...(t.purgeAfter && { purgeAfter: t.purgeAfter.toISOString() }),
   plan: planOf(t.settings?.plan),
   timezone: t.settings?.timezone ?? 'UTC',
-  limits: effectiveLimits(t.settings?.plan ?? 'free', t.settings?.limits),
-  features: (t.settings?.features ?? {}) as Record<string, unknown>,
+  limits: effectiveLimits(planOf(t.settings?.plan), t.settings?.limits),
+  features: {
+    ...(t.settings?.features as Record<string, unknown>),
+    ...effectiveFeatures(planOf(t.settings?.plan), t.settings?.features),
+  },
   branding: (t.settings?.branding ?? {}) as Record<string, unknown>,
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
@@ -55,16 +67,29 @@ export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
 export interface CreateTenantInput {
   name: string;
   slug: string;
-  plan?: Plan;
+  /** A plan or a deprecated alias of one (`free`, `standard`). */
+  plan?: PlanInput;
   timezone?: string;
   admin: { email: string; password: string; name: string };
 }
 
 export interface TenantUpdate {
   name?: string;
-  plan?: Plan;
-  limits?: Record<string, number>;
-  features?: Record<string, boolean>;
+  plan?: PlanInput;
+  /** Overrides of the plan's limits; null removes one. */
+  limits?: Record<string, number | null>;
+  /** Feature switches; null removes one (the plan's default applies again). */
+  features?: Record<string, boolean | null>;
+}
+
+/** Stored overrides with a patch applied: null removes a key. */
+function mergeOverrides<T>(stored: unknown, patch: Record<string, T | null>): Record<string, T> {
+  const out = { ...(stored && typeof stored === 'object' ? stored : {}) } as Record<string, T>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }
 
 export interface Outbox {
@@ -179,13 +204,14 @@ export function createTenantService(deps: {
 
   return {
     /** Tenant, settings, first admin and TenantCreated are written atomically, or not at all. */
-    async create(actor: ActorRef, input: CreateTenantInput) {
-      const plan = input.plan ?? 'free';
+    async create(actor: ActorRef | null, input: CreateTenantInput) {
+      const adminId = actor === null ? null : adminIdOf(actor);
+      const plan = canonicalPlan(input.plan ?? 'basic') ?? 'basic';
       const passwordHash = await (deps.hashPassword ?? hashPassword)(input.admin.password);
       const adminUserId = newId();
       const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
       const result = await deps.db.platform(
-        adminIdOf(actor),
+        adminId,
         audited(actor, async ({ tx }) => {
           const tenants = tenantRepository(tx);
           // A taken slug is the unique index's conflict (409); no lookup before the insert.
@@ -226,6 +252,12 @@ export function createTenantService(deps: {
       return toTenantDto(row);
     },
 
+    /**
+     * Name, plan, limit overrides and features. A plan or limits change that would leave current
+     * usage over a limit is refused (409 conflict naming it): the tenant's settings row is locked
+     * first — the lock every limited create takes — so no create can slip in between the count
+     * and the change.
+     */
     async update(actor: ActorRef, id: string, patch: TenantUpdate): Promise<TenantDto> {
       const adminId = adminIdOf(actor);
       const work = deps.db.platform(
@@ -235,10 +267,19 @@ export function createTenantService(deps: {
           const current = await tenants.get(id);
           if (!current) throw Errors.notFound('tenant');
           if (current.status === 'deleted') throw Errors.invalidTransition('update', current.status);
+          const fromPlan = planOf(current.settings?.plan);
+          const toPlan = patch.plan ? planOf(patch.plan) : undefined;
           const settings: SettingsWrite = {};
-          if (patch.plan) settings.plan = patch.plan;
-          if (patch.limits) settings.limits = { ...(current.settings?.limits as object), ...patch.limits };
-          if (patch.features) settings.features = { ...(current.settings?.features as object), ...patch.features };
+          if (toPlan) settings.plan = toPlan;
+          if (patch.limits) settings.limits = mergeOverrides<number>(current.settings?.limits, patch.limits);
+          if (patch.features) settings.features = mergeOverrides<boolean>(current.settings?.features, patch.features);
+          if (settings.plan !== undefined || settings.limits !== undefined) {
+            const locked = await tenants.lockSettings(id);
+            if (!locked) throw Errors.notFound('tenant');
+            const limits = effectiveLimits(settings.plan ?? locked.plan, settings.limits ?? locked.limits);
+            const over = limitsExceeded(limits, await tenants.countedUsage(id));
+            if (over.length > 0) throw Errors.overLimit(over);
+          }
           if (Object.keys(settings).length) await tenants.updateSettings(id, settings);
           const row = await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() });
           const events: AnyDomainEvent[] = [];
@@ -246,10 +287,9 @@ export function createTenantService(deps: {
           if (changedFields.length > 0) {
             events.push(domainEvent('TenantUpdated', id, { tenantId: id, actorId: adminId, changed: changedFields }));
           }
-          const fromPlan = current.settings?.plan ?? 'free';
-          if (patch.plan && patch.plan !== fromPlan) {
+          if (toPlan && toPlan !== fromPlan) {
             events.push(
-              domainEvent('TenantPlanChanged', id, { tenantId: id, actorId: adminId, from: fromPlan, to: patch.plan }),
+              domainEvent('TenantPlanChanged', id, { tenantId: id, actorId: adminId, from: fromPlan, to: toPlan }),
             );
           }
           await outbox.append(tx, events);

@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { SigningKeys } from '../config/keys.js';
-import { Errors } from '../domain/errors.js';
+import { DomainError, Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/roles.js';
 
@@ -13,6 +13,9 @@ export interface TokenService {
 }
 
 const CLOCK_TOLERANCE_S = 5;
+
+/** The token names a key that is not one of ours: someone else's token, or a forgery. */
+class NotOurKey extends Error {}
 
 const Claims = z.discriminatedUnion('role', [
   z.object({ role: z.enum(['tenant_admin', 'staff', 'viewer']), sub: z.uuid(), tid: z.uuid() }),
@@ -53,17 +56,30 @@ export function createTokenService(opts: {
   audience: string;
   ttlSeconds: number;
   cacheSize?: number;
+  /**
+   * Tokens whose kid is none of ours (or that carry none) go here when an external identity
+   * provider is configured: its verifier and user mapping, answering the principal and until
+   * when it may be cached.
+   */
+  external?: {
+    /** The provider's algorithm allow-list: jose checks `alg` before any key is looked up. */
+    algorithms: readonly string[];
+    verify(token: string): Promise<{ principal: Principal; expiresAt: number }>;
+  };
 }): TokenService {
   const { keys, issuer, audience, ttlSeconds } = opts;
   const cache = new VerifiedTokenCache(opts.cacheSize ?? 10_000);
   const ring = new Map((keys.verifying ?? [keys]).map((k) => [k.kid, k.publicKey]));
   // Verification picks the key by the token's kid; a token without one, or naming a key that
   // is not (or no longer) configured, is refused.
-  const keyFor = (header: { kid?: string }) => {
+  const keyFor = (header: { kid?: string; alg?: string }) => {
     const key = header.kid === undefined ? undefined : ring.get(header.kid);
-    if (!key) throw Errors.invalidToken('unknown signing key');
+    if (!key) throw new NotOurKey();
+    // With a provider configured the allow-list below is wider; our own keys stay EdDSA only.
+    if (header.alg !== keys.alg) throw Errors.invalidToken('algorithm not allowed');
     return key;
   };
+  const algorithms = [keys.alg, ...(opts.external?.algorithms ?? []).filter((a) => a !== keys.alg)];
   return {
     async issue(principal) {
       const claims: Record<string, unknown> = { role: principal.role };
@@ -87,7 +103,7 @@ export function createTokenService(opts: {
       try {
         // jose is permissive unless told otherwise: pin every option.
         const { payload } = await jwtVerify(token, keyFor, {
-          algorithms: [keys.alg],
+          algorithms,
           issuer,
           audience,
           typ: 'at+jwt',
@@ -106,6 +122,13 @@ export function createTokenService(opts: {
         cache.set(token, principal, Math.min(payload.exp!, (payload.iat ?? now) + ttlSeconds));
         return principal;
       } catch (err) {
+        if (err instanceof NotOurKey) {
+          if (!opts.external) throw Errors.invalidToken('unknown signing key');
+          const { principal, expiresAt } = await opts.external.verify(token);
+          cache.set(token, principal, expiresAt);
+          return principal;
+        }
+        if (err instanceof DomainError) throw err;
         if (err instanceof joseErrors.JWTExpired) throw Errors.invalidToken('token expired');
         // Any other jose error, and TypeErrors from key or algorithm confusion, is a bad token.
         throw Errors.invalidToken('invalid token');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TRANSFER_TABLES, type TransferRows, type TransferTable } from '../db/repositories/transfer.js';
 import { TENANT_ROLES } from '../domain/roles.js';
-import { PLANS } from '../domain/tenant/plans.js';
+import { canonicalPlan, PLAN_INPUTS } from '../domain/tenant/plans.js';
 import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
 import { NO_PASSWORD } from '../domain/users.js';
 
@@ -50,7 +50,8 @@ const stamps = { createdAt: timestamp, updatedAt: timestamp };
 const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
   tenant_settings: z.strictObject({
     tenantId: id,
-    plan: z.enum(PLANS),
+    // Exports made before the plans were renamed name them the old way.
+    plan: z.enum(PLAN_INPUTS).transform((p) => canonicalPlan(p) ?? 'basic'),
     timezone: text(64),
     limits: jsonObject,
     features: jsonObject,
@@ -70,6 +71,8 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
     passwordHash: text(1000)
       .optional()
       .transform((v) => v ?? NO_PASSWORD),
+    // An identity provider's subject; absent from exports made before providers were accepted.
+    externalSubject: text(255).nullable().optional(),
     ...stamps,
   }),
   students: z.strictObject({

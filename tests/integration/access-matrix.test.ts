@@ -30,8 +30,8 @@ let ids: { student: string; course: string; enrolled: string };
 
 beforeAll(async () => {
   h = await createHarness();
-  a = await h.createTenant({ plan: 'standard' });
-  b = await h.createTenant({ plan: 'standard' });
+  a = await h.createTenant({ plan: 'premium' });
+  b = await h.createTenant({ plan: 'premium' });
   tokens.anonymous = undefined;
   tokens.platform_admin = h.platformToken;
   tokens.tenant_admin = a.token;

@@ -34,7 +34,7 @@ describe('distribution commands', () => {
   });
 
   it('when a tenant is isolated, then on Citus it keeps answering during and after the move to shards of its own, and on one node the command refuses', async () => {
-    const t = await h.createTenant({ plan: 'standard' });
+    const t = await h.createTenant({ plan: 'premium' });
     const other = await h.createTenant();
     const before = await createStudent(h, t.token);
     if (!onCitus) {

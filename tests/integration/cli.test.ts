@@ -52,14 +52,14 @@ describe('the tenant CLI', () => {
       '--admin-email',
       'a@cli.test',
       '--plan',
-      'standard',
+      'premium',
       '--json',
     );
     expect(created.code).toBe(0);
     const { tenant, generatedPassword } = json<{ tenant: { id: string; plan: string }; generatedPassword: string }>(
       created,
     );
-    expect(tenant.plan).toBe('standard');
+    expect(tenant.plan).toBe('premium');
     const login = await h.request('POST', '/api/v1/auth/login', {
       body: { tenant: slug, email: 'a@cli.test', password: generatedPassword },
     });

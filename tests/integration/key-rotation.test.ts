@@ -98,3 +98,38 @@ describe('signing key rotation', () => {
     await expectProblem(await students(h, await sign({ kid: old.kid })), 401, 'unauthorized');
   });
 });
+
+describe('signing keys as a PEM list', () => {
+  it('when JWT_SIGNING_KEYS is a kid:PEM list, then the last key signs, tokens of the first still work and the JWKS lists both', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = () =>
+      generateKeyPairSync('ed25519')
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString()
+        .replace(/\n/g, '\\n');
+    const [a, b] = [`pem-a-${randomBytes(3).toString('hex')}`, `pem-b-${randomBytes(3).toString('hex')}`];
+    const [pemA, pemB] = [pem(), pem()];
+    const first = await createHarness({ env: { JWT_SIGNING_KEYS: `${a}:${pemA}` } });
+    harnesses.push(first);
+    const t = await first.createTenant();
+    const login = () =>
+      first.request('POST', '/api/v1/auth/login', {
+        body: { tenant: t.slug, email: t.adminEmail, password: t.adminPassword },
+      });
+    const byA = (await readJson<{ accessToken: string }>(await login())).accessToken;
+    expect(kidOf(byA)).toBe(a);
+
+    const h = await createHarness({ env: { JWT_SIGNING_KEYS: `${a}:${pemA},${b}:${pemB}` } });
+    harnesses.push(h);
+    const res = await h.request('POST', '/api/v1/auth/login', {
+      body: { tenant: t.slug, email: t.adminEmail, password: t.adminPassword },
+    });
+    const byB = (await readJson<{ accessToken: string }>(res)).accessToken;
+    expect(kidOf(byB)).toBe(b);
+    expect((await students(h, byA)).status).toBe(200);
+    expect((await students(h, byB)).status).toBe(200);
+    const jwks = await readJson<{ keys: JWK[] }>(await h.request('GET', '/.well-known/jwks.json'));
+    expect(jwks.keys.map((k) => k.kid)).toEqual([a, b]);
+    expect(jwks.keys.every((k) => k.d === undefined && k.crv === 'Ed25519')).toBe(true);
+  });
+});

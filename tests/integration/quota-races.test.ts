@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function limited(limits: Record<string, number>): Promise<TestTenant> {
-  const t = await h.createTenant({ plan: 'standard' });
+  const t = await h.createTenant({ plan: 'premium' });
   const res = await h.request('PATCH', `/api/v1/tenants/${t.id}`, { token: h.platformToken, body: { limits } });
   expect(res.status).toBe(200);
   return t;

@@ -19,7 +19,7 @@ const B_ROWS = 50; // frequent enough to be among first_name's most common value
 
 beforeAll(async () => {
   h = await createHarness();
-  [a, b] = await Promise.all([h.createTenant({ plan: 'standard' }), h.createTenant({ plan: 'standard' })]);
+  [a, b] = await Promise.all([h.createTenant({ plan: 'premium' }), h.createTenant({ plan: 'standard' })]);
   await createStudent(h, a.token);
   const bulk = Array.from({ length: B_ROWS }, (_, i) => ({ studentNo: `Z-${i}`, firstName: secret, lastName: 'B' }));
   const res = await h.request('POST', '/api/v1/students/bulk', { token: b.token, body: { students: bulk } });

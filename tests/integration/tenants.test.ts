@@ -18,7 +18,7 @@ afterAll(() => h.close());
 const tenantBody = (slug: string, email = `first@${slug}.test`) => ({
   name: `School ${slug}`,
   slug,
-  plan: 'standard',
+  plan: 'premium',
   timezone: 'Europe/Berlin',
   admin: { email, password: 'first-admin-password', name: 'First Admin' },
 });
@@ -47,7 +47,7 @@ describe('creating a tenant', () => {
     const res = await h.request('POST', '/api/v1/tenants', { token: h.platformToken, body: tenantBody(slug) });
     expect(res.status).toBe(201);
     const { tenant, admin } = await readJson<{ tenant: { id: string }; admin: { id: string } }>(res);
-    expect(tenant).toMatchObject({ slug, status: 'active', plan: 'standard', timezone: 'Europe/Berlin' });
+    expect(tenant).toMatchObject({ slug, status: 'active', plan: 'premium', timezone: 'Europe/Berlin' });
     expect(admin).toMatchObject({ email: `first@${slug}.test`, role: 'tenant_admin' });
     expect(admin).not.toHaveProperty('passwordHash');
 
@@ -55,7 +55,7 @@ describe('creating a tenant', () => {
       settings: await tx.tenantSettings.findUnique({ where: { tenantId: tenant.id } }),
       users: await tx.user.findMany({ where: { tenantId: tenant.id } }),
     }));
-    expect(stored.settings).toMatchObject({ plan: 'standard', timezone: 'Europe/Berlin' });
+    expect(stored.settings).toMatchObject({ plan: 'premium', timezone: 'Europe/Berlin' });
     expect(stored.users.map((u) => [u.id, u.role])).toEqual([[admin.id, 'tenant_admin']]);
 
     const events = await createdEvents(tenant.id);

@@ -23,7 +23,7 @@ describe('tenant import as a clone', () => {
     expect(res.status).toBe(201);
     const body = await readJson<{ tenant: { id: string; slug: string; name: string }; mode: string }>(res);
     expect(body.mode).toBe('clone');
-    expect(body.tenant).toMatchObject({ slug: cloneSlug, name: 'Copy', plan: 'standard' });
+    expect(body.tenant).toMatchObject({ slug: cloneSlug, name: 'Copy', plan: 'premium' });
     expect(body.tenant.id).not.toBe(tenant.id);
 
     // The source is untouched.

@@ -56,7 +56,7 @@ describe('tenant export and import', () => {
     const imported = await importText(h, before);
     expect(imported.status).toBe(201);
     const body = await readJson<{ tenant: { id: string; slug: string }; counts: Record<string, number> }>(imported);
-    expect(body.tenant).toMatchObject({ id: tenant.id, slug: tenant.slug, plan: 'standard' });
+    expect(body.tenant).toMatchObject({ id: tenant.id, slug: tenant.slug, plan: 'premium' });
     expect(body.counts).toMatchObject({ tenant_settings: 1, users: 2, students: 3, courses: 2, enrollments: 1 });
     expect(body).toMatchObject({ mode: 'restore', sha256: trailer.sha256 });
     expect(body.counts.domain_events).toBeGreaterThanOrEqual(1);

@@ -15,7 +15,7 @@ let t: TestTenant;
 
 beforeAll(async () => {
   h = await createHarness();
-  t = await h.createTenant({ plan: 'standard' });
+  t = await h.createTenant({ plan: 'premium' });
 });
 afterAll(() => h?.close());
 
@@ -44,7 +44,7 @@ describe('a generated, typed client', () => {
     if (!('tenant' in caller)) throw new Error('expected a tenant user');
     expect(caller.user.role).toBe('tenant_admin');
     expect(caller.tenant.slug).toBe(t.slug);
-    expect(caller.tenant.plan).toBe('standard');
+    expect(caller.tenant.plan).toBe('premium');
 
     const created = await api.POST('/api/v1/students', {
       body: { studentNo: `S-${randomUUID().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace' },

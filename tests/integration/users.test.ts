@@ -44,7 +44,7 @@ describe('users API', () => {
   });
 
   it('when the plan allows five users, then the sixth is refused with quota_exceeded and not created', async () => {
-    const t = await h.createTenant({ plan: 'free' });
+    const t = await h.createTenant({ plan: 'basic' });
     for (let i = 0; i < 4; i++) {
       expect((await h.request('POST', '/api/v1/users', { token: t.token, body: newUser('viewer') })).status).toBe(201);
     }

@@ -284,7 +284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per-tenant counts and totals */
+        /**
+         * Per-tenant counts, a page of tenants at a time
+         * @description Every tenant (deleted ones too) by id, with its users, students, courses and enrollments; the counts of a page are read in one statement.
+         */
         get: operations["getPlatformStats"];
         put?: never;
         post?: never;
@@ -303,7 +306,7 @@ export interface paths {
         };
         /**
          * Export a tenant as NDJSON
-         * @description Platform admin, or the tenant's own tenant_admin (another tenant's id is 404). Users' password hashes are included only for a platform admin who asks with `includeCredentials=true`; without them, imported users cannot log in until a tenant admin sets their password.
+         * @description Platform admin, or the tenant's own tenant_admin (another tenant's id is 404) when its plan includes the `export` feature (403 feature_disabled otherwise; a platform admin can always export). Users’ password hashes are included only for a platform admin who asks with `includeCredentials=true`; without them, imported users cannot log in until a tenant admin sets their password.
          */
         get: operations["exportTenant"];
         put?: never;
@@ -621,13 +624,10 @@ export interface components {
              */
             purgeAfter?: string;
             /** @enum {string} */
-            plan: "free" | "standard" | "enterprise";
+            plan: "basic" | "premium" | "enterprise" | "custom";
             timezone: string;
-            limits: {
-                maxUsers: number;
-                maxStudents: number;
-                requestsPerMinute: number;
-            };
+            limits: components["schemas"]["TenantLimits"];
+            /** @description Effective values of bulkCreate, export (plan default or override), and any other stored flag */
             features: {
                 [key: string]: unknown;
             };
@@ -638,6 +638,13 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        TenantLimits: {
+            maxUsers: number;
+            maxStudents: number;
+            maxCourses: number;
+            requestsPerMinute: number;
+            statementTimeoutMs: number;
         };
         PlatformAdminMe: {
             user: {
@@ -653,8 +660,11 @@ export interface components {
         TenantCreate: {
             name: string;
             slug: string;
-            /** @enum {string} */
-            plan?: "free" | "standard" | "enterprise";
+            /**
+             * @description One of basic, premium, enterprise, custom; deprecated aliases: `free` (= `basic`), `standard` (= `premium`)
+             * @enum {string}
+             */
+            plan?: "basic" | "premium" | "enterprise" | "custom" | "free" | "standard";
             timezone?: string;
             admin: {
                 /** Format: email */
@@ -665,19 +675,43 @@ export interface components {
         };
         TenantPatch: {
             name?: string;
-            /** @enum {string} */
-            plan?: "free" | "standard" | "enterprise";
-            limits?: {
-                /** Format: int32 */
-                maxUsers?: number;
-                /** Format: int32 */
-                maxStudents?: number;
-                /** Format: int32 */
-                requestsPerMinute?: number;
-            };
+            /**
+             * @description One of basic, premium, enterprise, custom; deprecated aliases: `free` (= `basic`), `standard` (= `premium`)
+             * @enum {string}
+             */
+            plan?: "basic" | "premium" | "enterprise" | "custom" | "free" | "standard";
+            limits?: components["schemas"]["TenantLimitsPatch"];
+            /** @description Known features: bulkCreate, export; other keys are stored as given */
             features?: {
-                [key: string]: boolean;
+                [key: string]: boolean | null;
             };
+        };
+        TenantLimitsPatch: {
+            /**
+             * Format: int32
+             * @description Users the tenant may have
+             */
+            maxUsers?: number | null;
+            /**
+             * Format: int32
+             * @description Students the tenant may have
+             */
+            maxStudents?: number | null;
+            /**
+             * Format: int32
+             * @description Courses the tenant may have
+             */
+            maxCourses?: number | null;
+            /**
+             * Format: int32
+             * @description Requests per minute
+             */
+            requestsPerMinute?: number | null;
+            /**
+             * Format: int32
+             * @description Longest statement, in ms (the server setting caps it)
+             */
+            statementTimeoutMs?: number | null;
         };
         TenantPurgeResult: {
             /** Format: uuid */
@@ -710,11 +744,11 @@ export interface components {
             /** Format: uuid */
             tenantId: string;
             /** @enum {string} */
-            plan: "free" | "standard" | "enterprise";
-            limits: {
-                maxUsers: number;
-                maxStudents: number;
-                requestsPerMinute: number;
+            plan: "basic" | "premium" | "enterprise" | "custom";
+            limits: components["schemas"]["TenantLimits"];
+            features: {
+                bulkCreate: boolean;
+                export: boolean;
             };
             usage: {
                 users: number;
@@ -722,26 +756,49 @@ export interface components {
                 courses: number;
                 enrollments: number;
             };
+            /** @description Every limit of the effective plan (overrides included) against its count */
+            quotas: {
+                maxUsers: {
+                    limit: number;
+                    /** @description null for a rate or a duration (nothing counts toward it) */
+                    used: number | null;
+                };
+                maxStudents: {
+                    limit: number;
+                    /** @description null for a rate or a duration (nothing counts toward it) */
+                    used: number | null;
+                };
+                maxCourses: {
+                    limit: number;
+                    /** @description null for a rate or a duration (nothing counts toward it) */
+                    used: number | null;
+                };
+                requestsPerMinute: {
+                    limit: number;
+                    /** @description null for a rate or a duration (nothing counts toward it) */
+                    used: number | null;
+                };
+                statementTimeoutMs: {
+                    limit: number;
+                    /** @description null for a rate or a duration (nothing counts toward it) */
+                    used: number | null;
+                };
+            };
         };
         TenantStats: {
-            data: {
-                /** Format: uuid */
-                tenantId: string;
-                slug: string;
-                /** @enum {string} */
-                status: "active" | "suspended" | "deleted";
-                users: number;
-                students: number;
-                courses: number;
-                enrollments: number;
-            }[];
-            totals: {
-                tenants: number;
-                users: number;
-                students: number;
-                courses: number;
-                enrollments: number;
-            };
+            data: components["schemas"]["TenantStatsRow"][];
+            nextCursor: string | null;
+        };
+        TenantStatsRow: {
+            /** Format: uuid */
+            tenantId: string;
+            slug: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleted";
+            users: number;
+            students: number;
+            courses: number;
+            enrollments: number;
         };
         TenantImportResult: {
             tenant: components["schemas"]["Tenant"];
@@ -2901,14 +2958,17 @@ export interface operations {
     };
     getPlatformStats: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Per-tenant counts and totals */
+            /** @description A page of per-tenant counts */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3047,7 +3107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota) */
+            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota); feature_disabled when the tenant's plan lacks `export` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota) */
+            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota); feature_disabled when the tenant's plan lacks `bulkCreate` */
             403: {
                 headers: {
                     [name: string]: unknown;

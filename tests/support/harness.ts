@@ -6,6 +6,7 @@ import { createDbClients, type DbClients } from '../../src/db/client.js';
 import type { TransactionRunner } from '../../src/db/context.js';
 import { ensurePlatformAdmin } from '../../src/db/platform-admins.js';
 import type { Principal } from '../../src/domain/roles.js';
+import type { PlanInput } from '../../src/domain/tenant/plans.js';
 import type { Dispatcher, Subscribers } from '../../src/events/dispatcher.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import type { AppServices } from '../../src/http/types.js';
@@ -41,7 +42,7 @@ export interface Harness {
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
   /** Creates a fresh tenant with a random slug through the API (as a platform admin). */
-  createTenant(opts?: { plan?: 'free' | 'standard' | 'enterprise' }): Promise<TestTenant>;
+  createTenant(opts?: { plan?: PlanInput }): Promise<TestTenant>;
   /** Mints a token for a principal with the app's own key (same as login would issue). */
   tokenFor(principal: Principal): Promise<string>;
   close(): Promise<void>;

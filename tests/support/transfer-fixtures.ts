@@ -7,7 +7,7 @@ export const NDJSON = { 'content-type': 'application/x-ndjson' };
 
 /** A tenant with a staff user, students, courses and enrollments, all made through the API. */
 export async function populatedTenant(h: Harness, opts: { students?: number } = {}) {
-  const tenant = await h.createTenant({ plan: 'standard' });
+  const tenant = await h.createTenant({ plan: 'premium' });
   const staff = await addUser(h, tenant, 'staff');
   const first = await createStudent(h, tenant.token, { email: 'ada@school.test', dateOfBirth: '2010-12-10' });
   const more = opts.students ?? 2;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { assertCapacityFits, assertSeatFree } from '../../src/domain/courses.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { domainEvent, isEventType } from '../../src/domain/events.js';
-import { effectiveLimits, PLAN_LIMITS } from '../../src/domain/tenant/plans.js';
+import {
+  canonicalPlan,
+  effectiveFeatures,
+  effectiveLimits,
+  limitsExceeded,
+  PLAN_LIMITS,
+} from '../../src/domain/tenant/plans.js';
 import { assertQuota } from '../../src/domain/tenant/quotas.js';
 import { assertRestorable, purgeAfter, transition } from '../../src/domain/tenant/status.js';
 import { createTenant } from '../../src/domain/tenant/tenant.js';
@@ -20,23 +26,55 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('plans', () => {
   it('when a tenant has no overrides, then its limits are its plan’s', () => {
-    expect(effectiveLimits('standard', {})).toEqual(PLAN_LIMITS.standard);
+    expect(effectiveLimits('premium', {})).toEqual(PLAN_LIMITS.premium);
+  });
+
+  it('when a stored plan has an old name, then it counts as the plan it became', () => {
+    expect(canonicalPlan('free')).toBe('basic');
+    expect(canonicalPlan('standard')).toBe('premium');
+    expect(canonicalPlan('gold')).toBeUndefined();
+    expect(effectiveLimits('standard', {})).toEqual(PLAN_LIMITS.premium);
+  });
+
+  it('when a custom plan has overrides, then they are its limits; without them it has the base limits and no optional feature', () => {
+    expect(effectiveLimits('custom', { maxStudents: 42, maxCourses: 7 })).toMatchObject({
+      maxStudents: 42,
+      maxCourses: 7,
+    });
+    expect(effectiveLimits('custom', {})).toEqual(PLAN_LIMITS.basic);
+    expect(effectiveFeatures('custom', {})).toEqual({ bulkCreate: false, export: false });
+    expect(effectiveFeatures('custom', { export: true, other: 1 })).toEqual({ bulkCreate: false, export: true });
+  });
+
+  it('when a feature is overridden, then the override wins over the plan default; non-booleans are ignored', () => {
+    expect(effectiveFeatures('premium', { bulkCreate: false, export: 'no' })).toEqual({
+      bulkCreate: false,
+      export: true,
+    });
+  });
+
+  it('when usage is over a new limit, then each exceeded counted limit is named with its usage and limit', () => {
+    const limits = { ...PLAN_LIMITS.basic, maxStudents: 10, maxCourses: 3 };
+    expect(limitsExceeded(limits, { users: 5, students: 11, courses: 3 })).toEqual([
+      { limit: 'maxStudents', used: 11, max: 10 },
+    ]);
+    expect(limitsExceeded(limits, { users: 5, students: 10, courses: 3 })).toEqual([]);
   });
 
   it('when overrides are numbers, then they replace the plan’s; anything else is ignored', () => {
-    expect(effectiveLimits('free', { maxStudents: 3, maxUsers: '9', requestsPerMinute: null })).toEqual({
-      ...PLAN_LIMITS.free,
+    expect(effectiveLimits('basic', { maxStudents: 3, maxUsers: '9', requestsPerMinute: null })).toEqual({
+      ...PLAN_LIMITS.basic,
       maxStudents: 3,
     });
   });
 
-  it('when the plan is unknown, then the free plan’s limits apply', () => {
-    expect(effectiveLimits('gold', null)).toEqual(PLAN_LIMITS.free);
+  it('when the plan is unknown, then the basic plan’s limits apply', () => {
+    expect(effectiveLimits('gold', null)).toEqual(PLAN_LIMITS.basic);
   });
 });
 
 describe('quotas', () => {
-  const usage = (used: number, limits: object = { maxStudents: 10, maxUsers: 2 }) => ({ plan: 'free', limits, used });
+  const usage = (used: number, limits: object = { maxStudents: 10, maxUsers: 2 }) => ({ plan: 'basic', limits, used });
 
   it('when the create stays within the limit, then it is allowed, up to the limit itself', () => {
     expect(codeOf(() => assertQuota('students', usage(9), 1))).toBeUndefined();
@@ -115,12 +153,12 @@ describe('users', () => {
 
 describe('tenant creation and events', () => {
   it('when a tenant is created, then it is active and TenantCreated carries its id, slug, plan and admin', () => {
-    const { tenant, event } = createTenant({ name: 'School', slug: 'school', plan: 'free', adminUserId: 'admin-1' });
+    const { tenant, event } = createTenant({ name: 'School', slug: 'school', plan: 'basic', adminUserId: 'admin-1' });
     expect(tenant).toMatchObject({ slug: 'school', name: 'School', status: 'active' });
     expect(event).toMatchObject({
       type: 'TenantCreated',
       tenantId: tenant.id,
-      payload: { tenantId: tenant.id, slug: 'school', name: 'School', plan: 'free', adminUserId: 'admin-1' },
+      payload: { tenantId: tenant.id, slug: 'school', name: 'School', plan: 'basic', adminUserId: 'admin-1' },
     });
   });
 
@@ -129,14 +167,14 @@ describe('tenant creation and events', () => {
       tenantId: 't',
       slug: 's',
       name: 'n',
-      plan: 'free',
+      plan: 'basic',
       adminUserId: 'u',
     });
     const b = domainEvent('TenantCreated', 't', {
       tenantId: 't',
       slug: 's',
       name: 'n',
-      plan: 'free',
+      plan: 'basic',
       adminUserId: 'u',
     });
     expect(a.id).not.toBe(b.id);

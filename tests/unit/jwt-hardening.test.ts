@@ -201,18 +201,78 @@ describe('every failure is unauthorized', () => {
   });
 });
 
+const sourceFiles = () =>
+  (readdirSync('src', { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') && !f.startsWith('generated'))
+    .map((f) => join('src', f));
+
+/** The text of the first call of `name` in `source`, up to its balanced closing parenthesis. */
+function callText(source: string, name: string): string {
+  const start = source.indexOf(`${name}(`);
+  expect(start, `${name}( is called`).toBeGreaterThanOrEqual(0);
+  let depth = 0;
+  for (let i = start + name.length; i < source.length; i++) {
+    if (source[i] === '(') depth++;
+    if (source[i] === ')' && --depth === 0) return source.slice(start, i + 1);
+  }
+  throw new Error(`unbalanced ${name}(`);
+}
+
+const IDP_VERIFIER = join('src', 'services', 'external-tokens.ts');
+
 describe('no decoding for decisions', () => {
-  it('when src/ is read, then no file uses decodeJwt, decodeProtectedHeader, EmbeddedJWK, createRemoteJWKSet or UnsecuredJWT', () => {
-    const files = (readdirSync('src', { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.ts') && !f.startsWith('generated'))
-      .map((f) => join('src', f));
+  it('when src/ is read, then no file uses decodeJwt, decodeProtectedHeader, EmbeddedJWK or UnsecuredJWT', () => {
+    const files = sourceFiles();
     expect(files.length).toBeGreaterThan(20);
-    const forbidden = /\b(decodeJwt|decodeProtectedHeader|EmbeddedJWK|createRemoteJWKSet|UnsecuredJWT)\b/;
+    const forbidden = /\b(decodeJwt|decodeProtectedHeader|EmbeddedJWK|UnsecuredJWT)\b/;
     const uses = files.filter((f) => forbidden.test(readFileSync(f, 'utf8')));
     expect(uses).toEqual([]);
     const verifiers = files.filter((f) =>
       /\b(jwtVerify|compactVerify|flattenedVerify)\b/.test(readFileSync(f, 'utf8')),
     );
-    expect(verifiers).toEqual([join('src', 'services', 'tokens.ts')]);
+    expect(verifiers.sort()).toEqual([IDP_VERIFIER, join('src', 'services', 'tokens.ts')].sort());
+  });
+});
+
+describe('the one remote key set', () => {
+  it('when src/ is read, then createRemoteJWKSet is used exactly once, in the identity-provider verifier', () => {
+    const uses = sourceFiles().flatMap((f) =>
+      (readFileSync(f, 'utf8').match(/\bcreateRemoteJWKSet\(/g) ?? []).map(() => f),
+    );
+    expect(uses).toEqual([IDP_VERIFIER]);
+  });
+
+  it('when the remote key set is created, then it has a timeout, a cooldown and a bounded cache age from configuration', () => {
+    const call = callText(readFileSync(IDP_VERIFIER, 'utf8'), 'createRemoteJWKSet');
+    for (const option of ['timeoutDuration', 'cooldownDuration', 'cacheMaxAge']) {
+      expect(call, option).toMatch(new RegExp(`\\b${option}: opts\\.\\w+`));
+    }
+  });
+
+  it("when the provider's tokens are verified, then algorithms, issuer, audience, required exp/iat/sub, maxTokenAge and clockTolerance are pinned", () => {
+    const call = callText(readFileSync(IDP_VERIFIER, 'utf8'), 'jwtVerify');
+    expect(call).toMatch(/\balgorithms: opts\.algorithms\b/);
+    expect(call).toMatch(/\bissuer: opts\.issuer\b/);
+    expect(call).toMatch(/\baudience: opts\.audience\b/);
+    expect(call).toMatch(/\brequiredClaims: \[[^\]]*'exp'[^\]]*\]/);
+    expect(call).toMatch(/\brequiredClaims: \[[^\]]*'iat'[^\]]*'sub'[^\]]*\]/);
+    expect(call).toMatch(/\bmaxTokenAge: opts\.maxTokenAgeSeconds\b/);
+    expect(call).toMatch(/\bclockTolerance: CLOCK_TOLERANCE_S\b/);
+  });
+
+  it('when the configuration offers a symmetric or "none" algorithm, then it is refused at start', async () => {
+    const { parseEnv } = await import('../../src/config/env.js');
+    const base = {
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://idp.example/',
+      AUTH_AUDIENCE: 'tenantry-api',
+    };
+    expect(parseEnv(base).AUTH_ALGORITHMS).toEqual(['RS256']);
+    expect(parseEnv({ ...base, AUTH_ALGORITHMS: 'RS256, ES256' }).AUTH_ALGORITHMS).toEqual(['RS256', 'ES256']);
+    for (const algorithms of ['HS256', 'none', 'RS256,HS512', '']) {
+      expect(() => parseEnv({ ...base, AUTH_ALGORITHMS: algorithms }), algorithms).toThrow(/AUTH_ALGORITHMS/);
+    }
+    expect(() => parseEnv({ AUTH_JWKS_URL: base.AUTH_JWKS_URL })).toThrow(/AUTH_ISSUER, AUTH_AUDIENCE/);
+    expect(() => parseEnv({ ...base, AUTH_ROLE_MAP: 'admin=root' })).toThrow(/AUTH_ROLE_MAP/);
   });
 });

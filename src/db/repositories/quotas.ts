@@ -14,7 +14,7 @@ export function quotaRepository({ tx, tenantId }: TenantScope) {
         SELECT plan, limits, used FROM app.lock_quota(${tenantId}::uuid, ${resource})`;
       const usage = rows[0];
       // No settings row: the tenant is gone under us; nothing may be created for it.
-      if (!usage) return { plan: 'free', limits: { maxStudents: 0, maxUsers: 0 }, used: 0 };
+      if (!usage) return { plan: 'basic', limits: { maxStudents: 0, maxUsers: 0, maxCourses: 0 }, used: 0 };
       return usage;
     },
   };

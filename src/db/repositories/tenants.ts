@@ -103,6 +103,23 @@ export function tenantRepository(tx: Tx) {
                (SELECT count(*)::int FROM audit_log WHERE tenant_id = ${id}::uuid) AS "auditEntries"`;
       return rows[0] ?? {};
     },
+    /**
+     * Locks the tenant's settings row until the transaction ends: the lock app.lock_quota takes
+     * before every limited create, so counts read after it stay true until commit.
+     */
+    async lockSettings(id: string): Promise<{ plan: string; limits: unknown } | null> {
+      const rows = await tx.$queryRaw<{ plan: string; limits: unknown }[]>`
+        SELECT plan, limits FROM tenant_settings WHERE tenant_id = ${id}::uuid FOR UPDATE`;
+      return rows[0] ?? null;
+    },
+    /** What plan limits count, in one statement (after lockSettings: a fresh snapshot under READ COMMITTED). */
+    async countedUsage(id: string): Promise<{ users: number; students: number; courses: number }> {
+      const rows = await tx.$queryRaw<{ users: number; students: number; courses: number }[]>`
+        SELECT (SELECT count(*)::int FROM users WHERE tenant_id = ${id}::uuid) AS users,
+               (SELECT count(*)::int FROM students WHERE tenant_id = ${id}::uuid) AS students,
+               (SELECT count(*)::int FROM courses WHERE tenant_id = ${id}::uuid) AS courses`;
+      return rows[0] ?? { users: 0, students: 0, courses: 0 };
+    },
     /** Deleted tenants whose grace period is over, oldest first. */
     async duePurges(now: Date, limit: number): Promise<string[]> {
       const rows = await tx.tenant.findMany({
@@ -126,9 +143,9 @@ export function ownTenantRepository({ tx, tenantId }: TenantScope) {
       }) as Promise<TenantWithSettings | null>;
     },
     /** Slug and plan, as the request path needs them before the request transaction. */
-    async profile(): Promise<{ slug: string; plan: string; limits: unknown } | null> {
-      const rows = await tx.$queryRaw<{ slug: string; plan: string; limits: unknown }[]>`
-        SELECT t.slug, s.plan, s.limits FROM tenants t JOIN tenant_settings s ON s.tenant_id = t.id
+    async profile(): Promise<{ slug: string; plan: string; limits: unknown; features: unknown } | null> {
+      const rows = await tx.$queryRaw<{ slug: string; plan: string; limits: unknown; features: unknown }[]>`
+        SELECT t.slug, s.plan, s.limits, s.features FROM tenants t JOIN tenant_settings s ON s.tenant_id = t.id
          WHERE t.id = ${tenantId}::uuid AND s.tenant_id = ${tenantId}::uuid`;
       return rows[0] ?? null;
     },

@@ -10,43 +10,51 @@ export interface UsageCounts {
 
 export const USAGE_KEYS = ['users', 'students', 'courses', 'enrollments'] as const;
 
-type Grouped = { tenantId: string; _count: { _all: number } }[];
+export interface TenantCountsRow extends UsageCounts {
+  tenantId: string;
+  slug: string;
+  status: TenantStatus;
+}
 
 /** Row counts per tenant; the platform role sees every tenant, a tenant context only its own. */
 export function usageRepository(tx: Tx) {
   return {
+    /** One tenant's counts, in one statement. */
     async forTenant(tenantId: string): Promise<UsageCounts> {
-      const where = { tenantId };
-      return {
-        users: await tx.user.count({ where }),
-        students: await tx.student.count({ where }),
-        courses: await tx.course.count({ where }),
-        enrollments: await tx.enrollment.count({ where }),
-      };
+      const rows = await tx.$queryRaw<UsageCounts[]>`
+        SELECT (SELECT count(*)::int FROM users WHERE tenant_id = ${tenantId}::uuid) AS users,
+               (SELECT count(*)::int FROM students WHERE tenant_id = ${tenantId}::uuid) AS students,
+               (SELECT count(*)::int FROM courses WHERE tenant_id = ${tenantId}::uuid) AS courses,
+               (SELECT count(*)::int FROM enrollments WHERE tenant_id = ${tenantId}::uuid) AS enrollments`;
+      return rows[0] ?? { users: 0, students: 0, courses: 0, enrollments: 0 };
     },
 
-    tenants(): Promise<{ id: string; slug: string; status: TenantStatus }[]> {
-      return tx.tenant.findMany({ select: { id: true, slug: true, status: true }, orderBy: { id: 'asc' } }) as Promise<
-        { id: string; slug: string; status: TenantStatus }[]
-      >;
-    },
-
-    /** One grouped query per table (never one per tenant); tenants without rows are absent. */
-    async byTenant(): Promise<Map<string, UsageCounts>> {
-      const users = await tx.user.groupBy({ by: ['tenantId'], _count: { _all: true } });
-      const students = await tx.student.groupBy({ by: ['tenantId'], _count: { _all: true } });
-      const courses = await tx.course.groupBy({ by: ['tenantId'], _count: { _all: true } });
-      const enrollments = await tx.enrollment.groupBy({ by: ['tenantId'], _count: { _all: true } });
-      const grouped: Record<keyof UsageCounts, Grouped> = { users, students, courses, enrollments };
-      const counts = new Map<string, UsageCounts>();
-      for (const key of USAGE_KEYS) {
-        for (const g of grouped[key]) {
-          const entry = counts.get(g.tenantId) ?? { users: 0, students: 0, courses: 0, enrollments: 0 };
-          entry[key] = g._count._all;
-          counts.set(g.tenantId, entry);
-        }
-      }
-      return counts;
+    /**
+     * A page of tenants (every status, by id) with all their counts, in ONE statement: the page
+     * is chosen first, then each table is counted for those tenants only (grouped, by the
+     * `(tenant_id, …)` indexes), so the cost follows the page, not the platform.
+     */
+    page(query: { limit: number; after?: string }): Promise<TenantCountsRow[]> {
+      const after = query.after ?? null;
+      return tx.$queryRaw<TenantCountsRow[]>`
+        WITH page AS (
+          SELECT id, slug, status FROM tenants
+           WHERE ${after}::uuid IS NULL OR id > ${after}::uuid
+           ORDER BY id LIMIT ${query.limit}
+        )
+        SELECT p.id::text AS "tenantId", p.slug, p.status,
+               coalesce(u.n, 0)::int AS users, coalesce(s.n, 0)::int AS students,
+               coalesce(c.n, 0)::int AS courses, coalesce(e.n, 0)::int AS enrollments
+          FROM page p
+          LEFT JOIN (SELECT tenant_id, count(*) AS n FROM users
+                      WHERE tenant_id IN (SELECT id FROM page) GROUP BY tenant_id) u ON u.tenant_id = p.id
+          LEFT JOIN (SELECT tenant_id, count(*) AS n FROM students
+                      WHERE tenant_id IN (SELECT id FROM page) GROUP BY tenant_id) s ON s.tenant_id = p.id
+          LEFT JOIN (SELECT tenant_id, count(*) AS n FROM courses
+                      WHERE tenant_id IN (SELECT id FROM page) GROUP BY tenant_id) c ON c.tenant_id = p.id
+          LEFT JOIN (SELECT tenant_id, count(*) AS n FROM enrollments
+                      WHERE tenant_id IN (SELECT id FROM page) GROUP BY tenant_id) e ON e.tenant_id = p.id
+         ORDER BY p.id`;
     },
   };
 }

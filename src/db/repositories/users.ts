@@ -22,6 +22,11 @@ export function userRepository({ tx, tenantId }: TenantScope) {
     findByEmail(email: string): Promise<UserRow | null> {
       return tx.user.findUnique({ where: { tenantId_email: { tenantId, email } } }) as Promise<UserRow | null>;
     },
+    findByExternalSubject(subject: string): Promise<UserRow | null> {
+      return tx.user.findUnique({
+        where: { tenantId_externalSubject: { tenantId, externalSubject: subject } },
+      }) as Promise<UserRow | null>;
+    },
     list(query: { limit: number; after?: string }): Promise<UserRow[]> {
       return tx.user.findMany({
         where: { tenantId, ...(query.after && { id: { gt: query.after } }) },

@@ -2,10 +2,11 @@ import { Errors } from '../errors.js';
 import { effectiveLimits, type PlanLimits } from './plans.js';
 
 /** What a plan limits by count, and the limit that counts it. */
-export const QUOTA_LIMITS = { students: 'maxStudents', users: 'maxUsers' } as const satisfies Record<
-  string,
-  keyof PlanLimits
->;
+export const QUOTA_LIMITS = {
+  students: 'maxStudents',
+  users: 'maxUsers',
+  courses: 'maxCourses',
+} as const satisfies Record<string, keyof PlanLimits>;
 export type QuotaResource = keyof typeof QUOTA_LIMITS;
 
 /** The tenant's plan and current count of one resource, read under the tenant's quota lock. */

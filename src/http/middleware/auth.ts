@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { DomainError, Errors } from '../../domain/errors.js';
+import type { Feature } from '../../domain/tenant/plans.js';
 import { recordInTenant } from '../../services/audit.js';
 import type { AppEnv } from '../types.js';
 
@@ -44,6 +45,7 @@ export const tenantGate = createMiddleware<AppEnv>(async (c, next) => {
   if (id !== undefined && id.toLowerCase() !== tenantId) throw Errors.tenantMismatch();
   const { services } = c.var;
   const profile = await services.tenantProfiles.get({ tenantId, userId, role, issuedAt });
+  c.set('tenantProfile', profile);
   const slug = c.req.header('x-tenant-slug');
   if (slug !== undefined && slug !== profile.slug) throw Errors.tenantMismatch();
   const decision = await services.rateLimit.consume(tenantId, profile.limits.requestsPerMinute);
@@ -56,6 +58,19 @@ export const tenantGate = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * Refuses a tenant caller whose plan lacks the route's feature (403 feature_disabled), from the
+ * profile the tenant gate read, before any transaction opens. Platform admins are not gated.
+ */
+export const requireFeature = (feature: Feature) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const profile = c.get('tenantProfile');
+    if (c.get('principal').kind === 'tenant' && profile && !profile.features[feature]) {
+      throw Errors.featureDisabled(feature);
+    }
+    await next();
+  });
 
 class Rollback extends Error {}
 
@@ -73,9 +88,10 @@ async function resultOf(res: Response): Promise<unknown> {
  */
 export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
   const { tenantId, userId, role, issuedAt } = tenantOf(c);
+  const statementTimeoutMs = c.get('tenantProfile')?.limits.statementTimeoutMs;
   const started = performance.now();
   try {
-    await c.var.services.tenantDb.tenant({ tenantId, userId, role, issuedAt }, async (scope) => {
+    await c.var.services.tenantDb.tenant({ tenantId, userId, role, issuedAt, statementTimeoutMs }, async (scope) => {
       c.set('scope', scope);
       await next();
       // Hono has already answered a handler's error as it was thrown. A database failure goes

@@ -37,6 +37,7 @@ export const create = defineRoute(access.tenant(WRITERS), {
 export const bulk = defineRoute(access.tenant(WRITERS), {
   operationId: 'createStudentsBulk',
   summary: 'Create up to 1000 students at once',
+  feature: 'bulkCreate',
   method: 'post',
   path: '/students/bulk',
   tags,

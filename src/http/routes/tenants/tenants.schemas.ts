@@ -1,11 +1,47 @@
 import { z } from '@hono/zod-openapi';
 import { TENANT_ROLES } from '../../../domain/roles.js';
-import { PLANS } from '../../../domain/tenant/plans.js';
+import { FEATURES, PLAN_ALIASES, PLAN_INPUTS, PLANS } from '../../../domain/tenant/plans.js';
 import { TENANT_STATUSES } from '../../../domain/tenant/status.js';
 import { SLUG_PATTERN } from '../../../domain/tenant/tenant.js';
 import { dateTime, nonEmpty, PageQuery, text, uuid } from '../../openapi.js';
 
 export const plan = z.enum(PLANS);
+const aliases = Object.entries(PLAN_ALIASES)
+  .map(([old, now]) => `\`${old}\` (= \`${now}\`)`)
+  .join(', ');
+/** A plan as clients may send it: the deprecated names of an earlier version are still accepted. */
+export const planInput = z
+  .enum(PLAN_INPUTS)
+  .openapi({ description: `One of ${PLANS.join(', ')}; deprecated aliases: ${aliases}` });
+
+const limit = (min: number, max: number, description: string) =>
+  z.number().int().min(min).max(max).nullable().openapi({ format: 'int32', description }).optional();
+
+/** Per-tenant overrides of the plan's limits; null removes an override (the plan's value applies again). */
+export const LimitsPatch = z
+  .strictObject({
+    maxUsers: limit(0, 1_000_000, 'Users the tenant may have'),
+    maxStudents: limit(0, 100_000_000, 'Students the tenant may have'),
+    maxCourses: limit(0, 10_000_000, 'Courses the tenant may have'),
+    requestsPerMinute: limit(1, 10_000_000, 'Requests per minute'),
+    statementTimeoutMs: limit(100, 600_000, 'Longest statement, in ms (the server setting caps it)'),
+  })
+  .openapi('TenantLimitsPatch');
+
+/** Per-tenant feature switches; null removes an override (the plan's default applies again). */
+export const FeaturesPatch = z
+  .record(text(64), z.boolean().nullable())
+  .openapi({ description: `Known features: ${FEATURES.join(', ')}; other keys are stored as given` });
+
+export const Limits = z
+  .object({
+    maxUsers: z.number(),
+    maxStudents: z.number(),
+    maxCourses: z.number(),
+    requestsPerMinute: z.number(),
+    statementTimeoutMs: z.number(),
+  })
+  .openapi('TenantLimits');
 export const tenantStatus = z.enum(TENANT_STATUSES);
 
 export const timezone = text(64).refine((tz) => {
@@ -21,7 +57,7 @@ export const TenantCreate = z
   .strictObject({
     name: nonEmpty(200),
     slug: text(63).regex(SLUG_PATTERN, 'lowercase letters, digits and inner hyphens, at most 63 characters'),
-    plan: plan.optional(),
+    plan: planInput.optional(),
     timezone: timezone.optional(),
     admin: z.strictObject({
       email: z.email().max(254),
@@ -34,15 +70,9 @@ export const TenantCreate = z
 export const TenantPatch = z
   .strictObject({
     name: nonEmpty(200).optional(),
-    plan: plan.optional(),
-    limits: z
-      .strictObject({
-        maxUsers: z.number().int().min(0).max(1_000_000).openapi({ format: 'int32' }).optional(),
-        maxStudents: z.number().int().min(0).max(100_000_000).openapi({ format: 'int32' }).optional(),
-        requestsPerMinute: z.number().int().min(1).max(10_000_000).openapi({ format: 'int32' }).optional(),
-      })
-      .optional(),
-    features: z.record(text(64), z.boolean()).optional(),
+    plan: planInput.optional(),
+    limits: LimitsPatch.optional(),
+    features: FeaturesPatch.optional(),
   })
   .openapi('TenantPatch');
 
@@ -56,8 +86,10 @@ export const Tenant = z
     purgeAfter: dateTime().optional().openapi({ description: 'Deleted tenants only: restorable until then' }),
     plan,
     timezone: z.string(),
-    limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
-    features: z.record(z.string(), z.unknown()),
+    limits: Limits,
+    features: z.record(z.string(), z.unknown()).openapi({
+      description: `Effective values of ${FEATURES.join(', ')} (plan default or override), and any other stored flag`,
+    }),
     branding: z.record(z.string(), z.unknown()),
     createdAt: dateTime(),
     updatedAt: dateTime(),

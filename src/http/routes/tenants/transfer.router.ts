@@ -34,7 +34,9 @@ export function tenantTransferRouter() {
     .openapi(routes.usage, async (c) =>
       c.json(await c.var.services.usage.usage(c.var.principal.userId, c.req.valid('param').id), 200),
     )
-    .openapi(routes.stats, async (c) => c.json(await c.var.services.usage.stats(c.var.principal.userId), 200))
+    .openapi(routes.stats, async (c) =>
+      c.json(await c.var.services.usage.stats(c.var.principal.userId, c.req.valid('query')), 200),
+    )
     .openapi(routes.exportTenant, async (c) => {
       const { id } = c.req.valid('param');
       const includeCredentials = c.req.valid('query').includeCredentials === 'true';

@@ -1,6 +1,14 @@
 import { access, defineRoute } from '../../access.js';
 import { AuditReasonHeader, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
-import { ExportQuery, ImportQuery, ImportResult, NdjsonExport, TenantStats, TenantUsage } from './transfer.schemas.js';
+import {
+  ExportQuery,
+  ImportQuery,
+  ImportResult,
+  NdjsonExport,
+  StatsQuery,
+  TenantStats,
+  TenantUsage,
+} from './transfer.schemas.js';
 
 const NDJSON_EXAMPLE = [
   '{"type":"tenantry-export","version":2,"tenant":{"id":"…","slug":"springfield-high","name":"Springfield High",…}}',
@@ -26,21 +34,27 @@ export const usage = defineRoute(access.platform, {
 
 export const stats = defineRoute(access.platform, {
   operationId: 'getPlatformStats',
-  summary: 'Per-tenant counts and totals',
+  summary: 'Per-tenant counts, a page of tenants at a time',
   method: 'get',
   path: '/admin/stats',
   tags,
-  responses: { 200: jsonResponse(TenantStats, 'Per-tenant counts and totals'), ...errorResponses },
+  description:
+    'Every tenant (deleted ones too) by id, with its users, students, courses and enrollments; the counts of a ' +
+    'page are read in one statement.',
+  request: { query: StatsQuery },
+  responses: { 200: jsonResponse(TenantStats, 'A page of per-tenant counts'), ...errorResponses },
 });
 
 export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin'], { transaction: false }), {
   operationId: 'exportTenant',
   summary: 'Export a tenant as NDJSON',
+  feature: 'export',
   method: 'get',
   path: '/tenants/{id}/export',
   tags,
   description:
-    "Platform admin, or the tenant's own tenant_admin (another tenant's id is 404). Users' password hashes are " +
+    "Platform admin, or the tenant's own tenant_admin (another tenant's id is 404) when its plan includes the " +
+    '`export` feature (403 feature_disabled otherwise; a platform admin can always export). Users’ password hashes are ' +
     'included only for a platform admin who asks with `includeCredentials=true`; without them, imported users ' +
     'cannot log in until a tenant admin sets their password.',
   audit: {

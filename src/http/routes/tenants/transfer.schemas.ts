@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { uuid } from '../../openapi.js';
-import { plan, Tenant, tenantStatus } from './tenants.schemas.js';
+import { PageQuery, page, uuid } from '../../openapi.js';
+import { Limits, plan, Tenant, tenantStatus } from './tenants.schemas.js';
 
 const Counts = {
   users: z.number().int(),
@@ -9,21 +9,40 @@ const Counts = {
   enrollments: z.number().int(),
 };
 
+const LimitUsage = z.object({
+  limit: z.number(),
+  used: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'null for a rate or a duration (nothing counts toward it)' }),
+});
+
 export const TenantUsage = z
   .object({
     tenantId: uuid(),
     plan,
-    limits: z.object({ maxUsers: z.number(), maxStudents: z.number(), requestsPerMinute: z.number() }),
+    limits: Limits,
+    features: z.object({ bulkCreate: z.boolean(), export: z.boolean() }),
     usage: z.object(Counts),
+    quotas: z
+      .object({
+        maxUsers: LimitUsage,
+        maxStudents: LimitUsage,
+        maxCourses: LimitUsage,
+        requestsPerMinute: LimitUsage,
+        statementTimeoutMs: LimitUsage,
+      })
+      .openapi({ description: 'Every limit of the effective plan (overrides included) against its count' }),
   })
   .openapi('TenantUsage');
 
-export const TenantStats = z
-  .object({
-    data: z.array(z.object({ tenantId: uuid(), slug: z.string(), status: tenantStatus, ...Counts })),
-    totals: z.object({ tenants: z.number().int(), ...Counts }),
-  })
-  .openapi('TenantStats');
+export const TenantStatsRow = z
+  .object({ tenantId: uuid(), slug: z.string(), status: tenantStatus, ...Counts })
+  .openapi('TenantStatsRow');
+
+export const StatsQuery = z.strictObject(PageQuery);
+export const TenantStats = page(TenantStatsRow).openapi('TenantStats');
 
 export const ImportResult = z
   .object({
