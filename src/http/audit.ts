@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { auditReason } from '../domain/audit.js';
+import { auditReason, headerText } from '../domain/audit.js';
 import type { ActorRef, AuditIntent, AuditLocation, PlatformActor } from '../services/audit.js';
 import type { AppEnv } from './types.js';
 
@@ -72,7 +72,10 @@ export const auditIntent = (rule: AuditRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');
     const platform = principal.kind === 'platform';
-    const reason = platform ? auditReason(c.req.header('x-audit-reason'), c.var.services.audit.requireReason) : null;
+    const header = c.req.header('x-audit-reason');
+    const reason = platform
+      ? auditReason(header === undefined ? undefined : headerText(header), c.var.services.audit.requireReason)
+      : null;
     const params = c.req.param() as Record<string, string>;
     const query = c.req.query();
     const body = await jsonBodyOf(c);

@@ -88,6 +88,33 @@ export function audited<T>(
   };
 }
 
+/**
+ * A platform admin acting outside a request (the tenant CLI): the same entry the API's route
+ * writes, with the operator's reason and no request id. The tenant is the one named, or the
+ * one the change created.
+ */
+export function operatorActor(
+  adminId: string,
+  action: string,
+  opts: { reason: string | null; tenantId?: string; data?: Record<string, unknown> },
+): PlatformActor {
+  const tenantOf = (result: unknown) =>
+    opts.tenantId ?? (result as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? null;
+  return {
+    adminId,
+    audit: {
+      action,
+      targetType: 'tenant',
+      actorId: adminId,
+      actorType: 'platform_admin',
+      requestId: null,
+      reason: opts.reason,
+      written: false,
+      locate: (result) => ({ tenantId: tenantOf(result), targetId: tenantOf(result), data: opts.data ?? {} }),
+    },
+  };
+}
+
 export interface AuditEntryDto {
   id: string;
   action: string;

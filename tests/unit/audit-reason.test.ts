@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_REASON_MAX, auditReason } from '../../src/domain/audit.js';
+import { AUDIT_REASON_MAX, auditReason, headerText } from '../../src/domain/audit.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 const refused = (raw: string | undefined, required = false) => {
   try {
-    auditReason(raw, required);
+    auditReason(raw === undefined ? undefined : headerText(raw), required);
   } catch (err) {
     return err instanceof DomainError ? err.code : 'other';
   }
   return 'accepted';
 };
 
-describe('auditReason (X-Audit-Reason)', () => {
+describe('auditReason and headerText (X-Audit-Reason)', () => {
   it('when a reason is sent, then it is trimmed and its UTF-8 bytes decoded', () => {
     expect(auditReason('  Ticket 42 ', false)).toBe('Ticket 42');
-    expect(auditReason(Buffer.from('Prüfung ✓', 'utf8').toString('latin1'), false)).toBe('Prüfung ✓');
+    expect(auditReason(headerText(Buffer.from('Prüfung ✓', 'utf8').toString('latin1')), false)).toBe('Prüfung ✓');
+    // Text that did not come as header bytes (the CLI's --reason) is taken as it is.
+    expect(auditReason('Prüfung ✓', false)).toBe('Prüfung ✓');
   });
 
   it('when none or a blank one is sent, then it is null unless one is required', () => {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_ACTIONS } from '../../../domain/audit.js';
 import { access, defineRoute } from '../../access.js';
 import { AuditReasonHeader, errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import {
@@ -30,7 +31,7 @@ const one = (
 });
 
 /** A platform action on one tenant, recorded in that tenant's audit log with the admin's reason. */
-const onTenant = (action: string) => ({
+const onTenant = (action: (typeof TENANT_ACTIONS)[keyof typeof TENANT_ACTIONS]) => ({
   audit: { action, target: 'tenant' },
   request: { params: IdParam, headers: AuditReasonHeader },
 });
@@ -41,7 +42,7 @@ export const create = defineRoute(access.platform, {
   method: 'post',
   path: '/tenants',
   tags,
-  audit: { action: 'tenant.created', target: 'tenant', id: 'body:tenant.id', tenant: 'body:tenant.id' },
+  audit: { action: TENANT_ACTIONS.create, target: 'tenant', id: 'body:tenant.id', tenant: 'body:tenant.id' },
   request: {
     headers: AuditReasonHeader,
     body: jsonBody(TenantCreate, {
@@ -71,14 +72,14 @@ export const list = defineRoute(access.platform, {
 export const get = defineRoute(access.platform, one('get', '/tenants/{id}', 'getTenant', 'Get a tenant', 'The tenant'));
 export const suspend = defineRoute(access.platform, {
   ...one('post', '/tenants/{id}/suspend', 'suspendTenant', 'Suspend a tenant', 'Suspended'),
-  ...onTenant('tenant.suspended'),
+  ...onTenant(TENANT_ACTIONS.suspend),
 });
 export const reactivate = defineRoute(access.platform, {
   ...one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
-  ...onTenant('tenant.reactivated'),
+  ...onTenant(TENANT_ACTIONS.reactivate),
 });
 export const restore = defineRoute(access.platform, {
-  ...onTenant('tenant.restored'),
+  ...onTenant(TENANT_ACTIONS.restore),
   ...one(
     'post',
     '/tenants/{id}/restore',
@@ -106,7 +107,7 @@ export const purge = defineRoute(access.platform, {
 
 export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'updateTenant', 'Change a tenant’s name, plan, limits or features', 'Updated'),
-  audit: { action: 'tenant.updated', target: 'tenant' },
+  audit: { action: TENANT_ACTIONS.update, target: 'tenant' },
   request: {
     params: IdParam,
     headers: AuditReasonHeader,
@@ -120,7 +121,7 @@ export const remove = defineRoute(access.platform, {
   method: 'delete',
   path: '/tenants/{id}',
   tags,
-  ...onTenant('tenant.deleted'),
+  ...onTenant(TENANT_ACTIONS.delete),
   description:
     'Soft delete: its users lose access at once (as if suspended) and it leaves the default list; ' +
     '`POST /tenants/{id}/restore` brings it back until `purgeAfter`, then the sweep purges it.',

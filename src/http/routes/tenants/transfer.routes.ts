@@ -1,3 +1,4 @@
+import { TENANT_ACTIONS } from '../../../domain/audit.js';
 import { access, defineRoute } from '../../access.js';
 import { AuditReasonHeader, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 import {
@@ -58,7 +59,7 @@ export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin']
     'included only for a platform admin who asks with `includeCredentials=true`; without them, imported users ' +
     'cannot log in until a tenant admin sets their password.',
   audit: {
-    action: 'tenant.exported',
+    action: TENANT_ACTIONS.export,
     target: 'tenant',
     data: ({ query }) => ({ credentials: query.includeCredentials === 'true' }),
   },
