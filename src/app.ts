@@ -10,6 +10,7 @@ import { authRouter } from './http/routes/auth/index.js';
 import { coursesRouter } from './http/routes/courses/index.js';
 import { currentTenantRouter } from './http/routes/current-tenant/index.js';
 import { opsRouter, type Probe } from './http/routes/ops/index.js';
+import { registrationRouter } from './http/routes/registration/index.js';
 import { studentsRouter } from './http/routes/students/index.js';
 import { tenantsRouter } from './http/routes/tenants/index.js';
 import { TENANT_IMPORT, tenantTransferRouter } from './http/routes/tenants/transfer.router.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', opsRouter(deps.probes ?? [], metrics.registry));
   app.route('/api/v1', authRouter());
+  app.route('/api/v1', registrationRouter());
   app.route('/api/v1', tenantsRouter());
   app.route('/api/v1', tenantTransferRouter());
   app.route('/api/v1', studentsRouter());

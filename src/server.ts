@@ -112,6 +112,7 @@ async function main() {
     port: env.PORT,
     hostname: env.HOST,
     bodyLimitFor: (path) => bodyLimitFor(path),
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     onListen: (info) =>
       logger.info({ port: info.port, startupMs: Math.round(performance.now() - started) }, 'Tenantry listening'),
   });

@@ -27,6 +27,7 @@ import { createLoginGuard } from './services/login-guard.js';
 import { createHashQueue, createPasswords, defaultHashConcurrency } from './services/passwords.js';
 import { createRateLimitService } from './services/rate-limit.js';
 import { createRefreshTokens } from './services/refresh-tokens.js';
+import { createRegistrationService } from './services/registration.js';
 import { createStudentService } from './services/students.js';
 import { createTenantCache } from './services/tenant-cache.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
@@ -88,6 +89,8 @@ export type WiringEnv = Pick<
       | 'AUTH_JWKS_TIMEOUT_MS'
       | 'AUTH_JWKS_COOLDOWN_MS'
       | 'AUTH_JWKS_CACHE_MAX_AGE_MS'
+      | 'ALLOW_SELF_SIGNUP'
+      | 'SELF_SIGNUP_MAX_PER_HOUR'
     >
   >;
 
@@ -151,6 +154,13 @@ export async function wireServices(
     address: { ...backoff, threshold: env.LOGIN_ADDRESS_MAX_FAILURES ?? 20 },
     onFailure: (failure) => logger.warn({ login: failure }, 'login failed'),
   });
+  const tenants = createTenantService({
+    db: platformDb,
+    graceDays: env.TENANT_GRACE_DAYS,
+    onEvents: () => dispatcher.kick(),
+    onTenantChanged: (id) => tenantProfiles.invalidate(id),
+    hashPassword: passwords.hash,
+  });
   const services: AppServices = {
     tenantDb,
     tenantProfiles,
@@ -165,12 +175,12 @@ export async function wireServices(
     }),
     loginGuard,
     passwords,
-    tenants: createTenantService({
-      db: platformDb,
-      graceDays: env.TENANT_GRACE_DAYS,
-      onEvents: () => dispatcher.kick(),
-      onTenantChanged: (id) => tenantProfiles.invalidate(id),
-      hashPassword: passwords.hash,
+    tenants,
+    registration: createRegistrationService({
+      enabled: env.ALLOW_SELF_SIGNUP ?? false,
+      tenants,
+      perAddress: env.SELF_SIGNUP_MAX_PER_HOUR ?? 5,
+      limiter: createRateLimitService({ redis: shared.redis, windowSeconds: 3600, keyPrefix: 'tenantry:signup' }),
     }),
     transfer: createTenantTransferService({
       bulk: createBulkTransactions(clients),

@@ -91,6 +91,13 @@ const EnvSchema = z
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
     OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+    // Self-service registration (POST /api/v1/tenants/register), and how many tenants one
+    // client address may register per hour.
+    ALLOW_SELF_SIGNUP: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    SELF_SIGNUP_MAX_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
     // Days a deleted tenant stays restorable; the sweep purges it after that.
     TENANT_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(30),
     TENANT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
@@ -100,6 +107,9 @@ const EnvSchema = z
       .int()
       .min(1024)
       .default(1024 ** 3),
+    // The longest a request may take to arrive whole (Node's requestTimeout; 0 = no limit). An
+    // import's body arrives only as fast as it is written, so a large one needs more than the default.
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     // After SIGTERM/SIGINT: serve (readiness 503) this long, then wait this long for requests in flight.
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     // Tenants with their own label in the per-tenant request metric (the rest are "other").

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CryptoKey,
@@ -10,6 +10,7 @@ import {
   type JWK,
   type KeyObject,
 } from 'jose';
+import { writeOnce } from '../runtime/write-once.js';
 
 export interface VerifyingKey {
   kid: string;
@@ -133,15 +134,6 @@ export async function loadSigningKeys(opts: {
   const file = join(opts.dataDir, 'jwt-ed25519.json');
   if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const jwk = await exportJWK(privateKey);
-  mkdirSync(opts.dataDir, { recursive: true });
-  try {
-    // 'wx': when two processes start together on one data dir, the first key written wins
-    // and both use it.
-    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK, opts.keyId);
-  }
-  return fromPrivateJwk(jwk, opts.keyId);
+  const kept = writeOnce(opts.dataDir, file, JSON.stringify(await exportJWK(privateKey)));
+  return fromPrivateJwk(JSON.parse(kept) as JWK, opts.keyId);
 }

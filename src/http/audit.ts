@@ -33,8 +33,10 @@ export interface AuditRule {
   readonly target: string;
   /** The target's id; by default the `id` path parameter, else the response's `id`. */
   readonly id?: IdSource;
-  /** Platform actions: the tenant whose log gets the entry; by default the `id` path parameter. */
+  /** Platform and public actions: the tenant whose log gets the entry; by default the `id` path parameter. */
   readonly tenant?: IdSource;
+  /** A public route's actor, named by the change (a registration's new admin: `body:admin.id`). */
+  readonly actor?: IdSource;
   /**
    * What the entry's data holds. By default the names of the fields a PATCH sent (never their
    * values: a body may hold a password), else nothing.
@@ -42,7 +44,13 @@ export interface AuditRule {
   readonly data?: (input: DataInput) => Record<string, unknown>;
 }
 
-function pick(source: IdSource, params: Record<string, string>, result: unknown, caller: string, tenant?: string) {
+function pick(
+  source: IdSource,
+  params: Record<string, string>,
+  result: unknown,
+  caller: string | null,
+  tenant?: string,
+) {
   if (source === 'none') return null;
   if (source === 'caller') return caller;
   if (source === 'tenant') return tenant ?? null;
@@ -70,8 +78,9 @@ async function jsonBodyOf(c: Context<AppEnv>): Promise<unknown> {
  */
 export const auditIntent = (rule: AuditRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const principal = c.get('principal');
-    const platform = principal.kind === 'platform';
+    const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
+    const platform = principal?.kind === 'platform';
+    const caller = principal?.userId ?? null;
     const header = c.req.header('x-audit-reason');
     const reason = platform
       ? auditReason(header === undefined ? undefined : headerText(header), c.var.services.audit.requireReason)
@@ -83,26 +92,27 @@ export const auditIntent = (rule: AuditRule) =>
     const intent: AuditIntent = {
       action: rule.action,
       targetType: rule.target,
-      actorId: principal.userId,
+      actorId: caller,
       actorType: platform ? 'platform_admin' : 'user',
       requestId: c.var.requestId,
       reason,
       written: false,
       locate(result): AuditLocation {
-        const own = principal.kind === 'tenant' ? principal.tenantId : undefined;
+        const own = principal?.kind === 'tenant' ? principal.tenantId : undefined;
         const id = rule.id ?? (params.id !== undefined ? 'param:id' : 'body:id');
         return {
-          tenantId: platform ? pick(rule.tenant ?? 'param:id', params, result, principal.userId) : own,
-          targetId: pick(id, params, result, principal.userId, own),
+          tenantId: own ?? pick(rule.tenant ?? 'param:id', params, result, caller),
+          actorId: rule.actor ? pick(rule.actor, params, result, caller) : caller,
+          targetId: pick(id, params, result, caller, own),
           data: rule.data ? rule.data({ body, params, query, result }) : method === 'PATCH' ? fieldNames(body) : {},
         };
       },
     };
     c.set('audit', intent);
-    if (platform) c.set('actor', { adminId: principal.userId, audit: intent });
+    if (!principal || platform) c.set('actor', { adminId: caller, audit: intent });
     await next();
-    if (platform && !intent.written && !c.error && c.res.status < 400) {
-      c.var.logger.error({ action: rule.action }, 'an audited platform change wrote no audit entry');
+    if (principal?.kind !== 'tenant' && !intent.written && !c.error && c.res.status < 400) {
+      c.var.logger.error({ action: rule.action }, 'an audited change wrote no audit entry');
     }
   });
 

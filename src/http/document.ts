@@ -12,6 +12,7 @@ export const TAGS = {
   Enrollments: 'Students enrolled in a course.',
   Users: 'Staff accounts of the caller’s tenant and their roles.',
   'Tenants (platform admin)': 'Tenant lifecycle, limits, usage, events, export and import (platform admins).',
+  Registration: 'Self-service sign-up of a new tenant (public; only where the server allows it).',
 } as const;
 
 export type Tag = keyof typeof TAGS;

@@ -13,6 +13,8 @@ export interface ServeOptions {
   /** The body limit of a request path in bytes (undefined: no limit at this layer). */
   bodyLimitFor(path: string): number | undefined;
   onListen?: (info: AddressInfo) => void;
+  /** The longest a request may take to arrive whole, in ms (0: no limit). Node's default: 300 s. */
+  requestTimeoutMs?: number;
 }
 
 function declaredLength(req: IncomingMessage): number | undefined {
@@ -78,6 +80,7 @@ export function serveApp(app: { fetch: (req: Request) => Response | Promise<Resp
     { fetch: (req) => app.fetch(req), port: opts.port, hostname: opts.hostname },
     opts.onListen,
   ) as Server;
+  if (opts.requestTimeoutMs !== undefined) server.requestTimeout = opts.requestTimeoutMs;
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const limit = opts.bodyLimitFor(new URL(req.url ?? '/', 'http://x').pathname);
     const length = declaredLength(req);

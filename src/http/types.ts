@@ -10,6 +10,7 @@ import type { EventService } from '../services/events.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
+import type { RegistrationService } from '../services/registration.js';
 import type { StudentService } from '../services/students.js';
 import type { TenantProfile, TenantProfiles } from '../services/tenant-profiles.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
@@ -35,6 +36,8 @@ export interface AppServices {
   /** Tenant export and import (platform admin; export also the tenant's own admin). */
   transfer: TenantTransferService;
   usage: TenantUsageService;
+  /** Self-service tenant registration (ALLOW_SELF_SIGNUP). */
+  registration: RegistrationService;
   currentTenant: CurrentTenantService;
   /** The audit log, and whether platform actions must give a reason. */
   audit: AuditService;

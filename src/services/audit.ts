@@ -14,6 +14,8 @@ import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js
 export interface AuditLocation {
   /** The tenant whose log gets the entry (platform actions; a tenant request writes its own). */
   tenantId?: string | null;
+  /** The actor, when only the change names it (a self-service registration's new admin). */
+  actorId?: string | null;
   targetId: string | null;
   data: Record<string, unknown>;
 }
@@ -25,7 +27,8 @@ export interface AuditLocation {
 export interface AuditIntent {
   readonly action: string;
   readonly targetType: string;
-  readonly actorId: string;
+  /** Null until the change names it (see AuditLocation.actorId). */
+  readonly actorId: string | null;
   readonly actorType: Exclude<ActorType, 'system'>;
   readonly requestId: string | null;
   /** A platform admin's reason (X-Audit-Reason), already validated. */
@@ -37,20 +40,21 @@ export interface AuditIntent {
 
 /** The acting platform admin, and the audit entry their change must write (when the route declares one). */
 export interface PlatformActor {
-  readonly adminId: string;
+  /** Null for a public route's change (self-service registration): no platform admin acts. */
+  readonly adminId: string | null;
   readonly audit?: AuditIntent;
 }
 
 /** Platform services take the admin's id (the server's own work, the CLI) or a request's actor. */
 export type ActorRef = string | PlatformActor;
 
-export const adminIdOf = (actor: ActorRef): string => (typeof actor === 'string' ? actor : actor.adminId);
+export const adminIdOf = (actor: ActorRef): string | null => (typeof actor === 'string' ? actor : actor.adminId);
 
 function entryOf(intent: AuditIntent, located: AuditLocation): AuditRecord {
   return {
     id: newId(),
     action: intent.action,
-    actorId: intent.actorId,
+    actorId: located.actorId ?? intent.actorId,
     actorType: intent.actorType,
     targetType: intent.targetType,
     targetId: located.targetId,

@@ -32,9 +32,17 @@ const KEY_PREFIX = 'tenantry:rl';
  * succeeds again. Decided before any database connection is taken.
  */
 export function createRateLimitService(
-  opts: { redis?: Redis; onOutage?: (err: unknown) => void; onRecovery?: (outageMs: number) => void } = {},
+  opts: {
+    redis?: Redis;
+    onOutage?: (err: unknown) => void;
+    onRecovery?: (outageMs: number) => void;
+    /** Window length (default one minute) and key prefix, for budgets other than tenants' requests. */
+    windowSeconds?: number;
+    keyPrefix?: string;
+  } = {},
 ) {
-  const memory = createMemoryWindows();
+  const windowSeconds = opts.windowSeconds ?? WINDOW_SECONDS;
+  const memory = createMemoryWindows(windowSeconds);
   // rate-limiter-flexible compares the shared counter with `points` on this side only, so one
   // limiter per limit may share the key prefix (and so the counter).
   const shared = new Map<number, RateLimiterRedis>();
@@ -46,8 +54,8 @@ export function createRateLimitService(
     if (!limiter) {
       limiter = new RateLimiterRedis({
         points,
-        duration: WINDOW_SECONDS,
-        keyPrefix: KEY_PREFIX,
+        duration: windowSeconds,
+        keyPrefix: opts.keyPrefix ?? KEY_PREFIX,
         storeClient: redis,
         rejectIfRedisNotReady: true,
       });
@@ -104,8 +112,8 @@ export function createRateLimitService(
 
 export type RateLimitService = ReturnType<typeof createRateLimitService>;
 
-/** Fixed one-minute windows per tenant in this process's memory; expired windows are swept. */
-function createMemoryWindows(maxEntries = 100_000) {
+/** Fixed windows (one minute for tenants) per key in this process's memory; expired windows are swept. */
+function createMemoryWindows(windowSeconds: number, maxEntries = 100_000) {
   const windows = new Map<string, { count: number; resetAt: number }>();
   return {
     consume(tenantId: string, limit: number): RateLimitDecision {
@@ -116,7 +124,7 @@ function createMemoryWindows(maxEntries = 100_000) {
           for (const [key, entry] of windows) if (entry.resetAt <= now) windows.delete(key);
           if (windows.size >= maxEntries) windows.clear();
         }
-        w = { count: 0, resetAt: now + WINDOW_SECONDS * 1000 };
+        w = { count: 0, resetAt: now + windowSeconds * 1000 };
         windows.set(tenantId, w);
       }
       w.count++;

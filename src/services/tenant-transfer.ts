@@ -124,13 +124,13 @@ export function createTenantTransferService(deps: {
         () =>
           deps.platformDb.platform(
             adminId,
-            typeof actor !== 'string' && actor.audit
-              ? audited(actor, async () => undefined)
-              : (scope) =>
+            typeof actor === 'string'
+              ? (scope) =>
                   platformAuditRepository(scope).record(
                     tenantId,
-                    exported(adminId, 'platform_admin', tenantId, credentials),
-                  ),
+                    exported(actor, 'platform_admin', tenantId, credentials),
+                  )
+              : audited(actor, async () => undefined),
           ),
         opts,
       );

@@ -98,6 +98,16 @@ const CALLS: Record<string, Call> = {
     const body = await readJson<{ tenant: { id: string } }>(res.clone());
     return asPlatformAdmin(res, body.tenant.id);
   },
+  async registerTenant() {
+    const slug = randomSlug();
+    const res = await h.request('POST', '/api/v1/tenants/register', {
+      body: { name: 'Self-served', slug, admin: { email: `p@${slug}.test`, password: 'a-long-passphrase-9', name: 'P' } },
+      headers: { 'x-request-id': requestId() },
+    });
+    const body = await readJson<{ tenant: { id: string }; admin: { id: string } }>(res.clone());
+    // No platform admin acts: the new tenant's first admin is the actor.
+    return { res, tenantId: body.tenant.id, actorId: body.admin.id, actorType: 'user', targetId: body.tenant.id };
+  },
   async updateTenant() {
     const other = await tenantOf('active');
     return asPlatformAdmin(
@@ -200,8 +210,8 @@ const CALLS: Record<string, Call> = {
 };
 
 beforeAll(async () => {
-  h = await createHarness();
-  t = await h.createTenant({ plan: 'standard' });
+  h = await createHarness({ env: { ALLOW_SELF_SIGNUP: true } });
+  t = await h.createTenant({ plan: 'premium' });
   const doc = (await (await h.request('GET', '/openapi.json')).json()) as {
     paths: Record<string, Record<string, { operationId: string; 'x-audit'?: Op['audit'] }>>;
   };

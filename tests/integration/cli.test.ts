@@ -162,6 +162,13 @@ describe('the tenant CLI', () => {
       const help = await cli(name, '--help');
       expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining(`npm run tenant -- ${name}`) });
     }
+    expect((await cli('create', '--help')).stdout).toContain('--plan is one of basic, premium, enterprise, custom');
+    expect(
+      await cli('create', '--name', 'x', '--slug', 'x', '--admin-email', 'a@x.test', '--plan', 'gold'),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--plan must be one of basic, premium, enterprise, custom'),
+    });
     expect(await cli('frobnicate')).toMatchObject({
       code: 2,
       stderr: expect.stringContaining("unknown command 'frobnicate'"),

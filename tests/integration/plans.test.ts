@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/domain/ids.js';
 import { PLAN_DEFAULTS } from '../../src/domain/tenant/plans.js';
 import { uniqueCode } from '../support/course-fixtures.js';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
@@ -129,6 +131,36 @@ describe('plan changes over current usage', () => {
       expect([200, 409]).toContain(patched.status);
       expect(await studentCount(t)).toBeLessThanOrEqual(limit);
     }
+  });
+
+  it('when a limit cut arrives while a create holds the quota lock, then it waits for the create and counts its row', async () => {
+    const t = await h.createTenant();
+    for (let i = 0; i < 2; i++) await createStudent(h, t.token);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // A create in flight: the quota lock taken, its row written, not yet committed.
+    const creating = h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx }) => {
+      await tx.$queryRaw`SELECT used FROM app.lock_quota(${t.id}::uuid, 'students')`;
+      await tx.student.create({ data: { tenantId: t.id, id: newId(), ...studentInput() } });
+      locked();
+      await released;
+    });
+    await isLocked;
+    // Counted without the lock, the cut would see 2 students and pass, leaving 3 over a limit of 2.
+    const cut = patchTenant(t, { limits: { maxStudents: 2 } });
+    const early = await Promise.race([cut.then(() => 'answered'), sleep(500).then(() => 'waiting')]);
+    expect(early).toBe('waiting');
+    release();
+    await creating;
+    const problem = await expectProblem(await cut, 409, 'conflict');
+    expect(problem.detail).toContain('maxStudents 2 < 3 in use');
+    expect(await studentCount(t)).toBe(3);
   });
 
   it('when a plan changes within the usage, then TenantPlanChanged is written once, with the actor', async () => {

@@ -4,7 +4,12 @@ import { parseEnv } from '../../src/config/env.js';
 describe('configuration', () => {
   it('when nothing is set, then the embedded defaults apply', () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ PORT: 3000, DATA_DIR: '.data', PLATFORM_ADMIN_EMAIL: 'admin@localhost' });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: '.data',
+      PLATFORM_ADMIN_EMAIL: 'admin@localhost',
+      HTTP_REQUEST_TIMEOUT_MS: 300_000,
+    });
     expect(env.DATABASE_URL).toBeUndefined();
   });
 

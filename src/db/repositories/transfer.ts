@@ -87,22 +87,36 @@ export function transferReader({ tx, tenantId }: { tx: Tx; tenantId: string }, o
   };
 }
 
+/** A client field name as its column: the schema maps every field to its snake_case name. */
+export const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * One statement per batch, whatever its size: the rows travel as a single JSON parameter and
+ * PostgreSQL turns them, keyed by column name, into the table's row type (`json_populate_recordset`), so neither the
+ * statement text nor its parameter list grows with the batch, and no per-row query building
+ * happens in the server. Columns are the fields the rows carry; a field absent from every row
+ * of the batch (an older export's) takes the column's default.
+ */
+function insertStatement(table: TransferTable, rows: readonly object[]): string {
+  const fields = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row)) fields.add(key);
+  const columns = [...fields].map((f) => `"${columnOf(f)}"`).join(', ');
+  return `INSERT INTO public."${table}" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::public."${table}", $1::json)`;
+}
+
+/** The rows as one JSON array keyed by column name, as `json_populate_recordset` reads it. */
+function columnJson(rows: readonly object[]): string {
+  return JSON.stringify(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [columnOf(k), v]))));
+}
+
 /** Inserts imported rows; the caller runs it on one platform transaction, in TRANSFER_TABLES order. */
 export function transferWriter(tx: Tx) {
-  const inserts: { [T in TransferTable]: (rows: TransferRows[T][]) => Promise<unknown> } = {
-    tenant_settings: (data) => tx.tenantSettings.createMany({ data }),
-    users: (data) => tx.user.createMany({ data }),
-    students: (data) => tx.student.createMany({ data }),
-    courses: (data) => tx.course.createMany({ data }),
-    enrollments: (data) => tx.enrollment.createMany({ data }),
-    domain_events: (data) => tx.domainEvent.createMany({ data }),
-    audit_log: (data) => tx.auditEntry.createMany({ data }),
-  };
   return {
     /** One batch of rows of one table, read from the given lines of the import (named in a refusal). */
     async insert<T extends TransferTable>(table: T, rows: TransferRows[T][], lines: string): Promise<void> {
+      if (rows.length === 0) return;
       try {
-        await inserts[table](rows);
+        await tx.$executeRawUnsafe(insertStatement(table, rows), columnJson(rows));
       } catch (err) {
         throw refusal(table, lines, err);
       }
