@@ -66,6 +66,20 @@ const statusChange = (verb: 'suspend' | 'reactivate' | 'restore', summary: strin
   print: (t, io) => line(io, `${(t as TenantDto).slug}: ${(t as TenantDto).status}`),
 });
 
+/** Per-tenant signing keys (TENANT_SIGNING_KEYS=true), as the API's routes under /tenants/:id/signing-key. */
+const keyChange = (verb: 'rotate' | 'revoke', summary: string, print: Command['print']): Command => ({
+  summary,
+  usage: `${verb === 'rotate' ? 'rotate-key' : 'revoke-keys'} <tenant>`,
+  help: ['<tenant> is an id or a slug. Needs TENANT_SIGNING_KEYS=true (and the server’s TENANT_KEY_ENCRYPTION_KEY).'],
+  options: {},
+  async run(ctx, args) {
+    const id = await resolveTenant(ctx, args);
+    if (!ctx.services.tenantKeys) throw new UsageError('per-tenant signing keys are off: set TENANT_SIGNING_KEYS=true');
+    return ctx.services.tenantKeys[verb](ctx.adminId, id);
+  },
+  print,
+});
+
 /** A command that destroys something: it acts only with --yes. */
 const confirmed = (
   verb: 'delete' | 'purge',
@@ -183,6 +197,24 @@ export const tenantCommands: Record<string, Command> = {
       const { tenantId, counts } = r as { tenantId: string; counts: Record<string, number> };
       const rows = Object.entries(counts).map(([k, n]) => `${k} ${n}`);
       line(io, `purged ${tenantId}: ${rows.join(', ')}`);
+    },
+  ),
+  'rotate-key': keyChange(
+    'rotate',
+    'Rotate a tenant’s signing key: a new key signs, the previous one verifies until its tokens expire',
+    (r, io) => {
+      const { kid, retired } = r as { kid: string; retired: { kid: string; verifiesUntil: string }[] };
+      line(io, `signing with ${kid}`);
+      for (const k of retired) line(io, `retired ${k.kid} (verifies until ${k.verifiesUntil})`);
+    },
+  ),
+  'revoke-keys': keyChange(
+    'revoke',
+    'Revoke a tenant’s signing keys: its access tokens stop working at once; a new key signs',
+    (r, io) => {
+      const { kid, revoked } = r as { kid: string; revoked: string[] };
+      for (const k of revoked) line(io, `revoked ${k}`);
+      line(io, `signing with ${kid}`);
     },
   ),
   usage: {

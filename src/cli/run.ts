@@ -17,6 +17,8 @@ const ORDER = [
   'export',
   'import',
   'usage',
+  'rotate-key',
+  'revoke-keys',
 ];
 
 export function overview(): string {

@@ -12,6 +12,8 @@ export const TENANT_ACTIONS = {
   delete: 'tenant.deleted',
   restore: 'tenant.restored',
   export: 'tenant.exported',
+  rotateSigningKey: 'tenant.signing_key_rotated',
+  revokeSigningKeys: 'tenant.signing_keys_revoked',
 } as const;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point

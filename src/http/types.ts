@@ -12,6 +12,7 @@ import type { Passwords } from '../services/passwords.js';
 import type { RateLimitService } from '../services/rate-limit.js';
 import type { RegistrationService } from '../services/registration.js';
 import type { StudentService } from '../services/students.js';
+import type { TenantKeys } from '../services/tenant-keys.js';
 import type { TenantProfile, TenantProfiles } from '../services/tenant-profiles.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
@@ -30,6 +31,8 @@ export interface AppServices {
   tenantProfiles: TenantProfiles;
   auth: AuthService;
   tokens: TokenService;
+  /** Per-tenant signing keys; absent unless TENANT_SIGNING_KEYS=true. */
+  tenantKeys?: TenantKeys;
   tenants: TenantService;
   /** The outbox: events, dead letters, retries (platform admin). */
   events: EventService;

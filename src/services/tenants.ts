@@ -1,5 +1,6 @@
 import type { PlatformRunner, Tx } from '../db/context.js';
 import { eventRepository } from '../db/repositories/events.js';
+import { platformSigningKeyRepository, type SigningKeyWrite } from '../db/repositories/signing-keys.js';
 import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '../db/repositories/tenants.js';
 import { DomainError, Errors } from '../domain/errors.js';
 import { type AnyDomainEvent, domainEvent } from '../domain/events.js';
@@ -109,6 +110,8 @@ export function createTenantService(deps: {
   graceDays?: number;
   /** The first admin's password hashing (argon2id by default); the provisioning bench measures without it. */
   hashPassword?: (password: string) => Promise<string>;
+  /** Per-tenant signing keys: a new tenant's key, written in the tenant's own transaction. */
+  newSigningKey?: (tenantId: string) => Promise<SigningKeyWrite>;
 }) {
   const outbox = deps.outbox ?? transactionalOutbox;
   const graceDays = deps.graceDays ?? 30;
@@ -210,6 +213,7 @@ export function createTenantService(deps: {
       const passwordHash = await (deps.hashPassword ?? hashPassword)(input.admin.password);
       const adminUserId = newId();
       const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
+      const signingKey = await deps.newSigningKey?.(tenant.id);
       const result = await deps.db.platform(
         adminId,
         audited(actor, async ({ tx }) => {
@@ -228,6 +232,7 @@ export function createTenantService(deps: {
             role: 'tenant_admin',
             passwordHash,
           });
+          if (signingKey) await platformSigningKeyRepository(tx).create(tenant.id, signingKey);
           await outbox.append(tx, [event]);
           return {
             tenant: toTenantDto({ ...row, settings }),

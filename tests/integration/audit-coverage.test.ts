@@ -108,6 +108,16 @@ const CALLS: Record<string, Call> = {
     // No platform admin acts: the new tenant's first admin is the actor.
     return { res, tenantId: body.tenant.id, actorId: body.admin.id, actorType: 'user', targetId: body.tenant.id };
   },
+  async rotateTenantSigningKey() {
+    const other = await tenantOf('active');
+    const res = await send('POST', `/api/v1/tenants/${other.id}/signing-key/rotate`, h.platformToken);
+    return asPlatformAdmin(res, other.id);
+  },
+  async revokeTenantSigningKeys() {
+    const other = await tenantOf('active');
+    const res = await send('POST', `/api/v1/tenants/${other.id}/signing-key/revoke`, h.platformToken);
+    return asPlatformAdmin(res, other.id);
+  },
   async updateTenant() {
     const other = await tenantOf('active');
     return asPlatformAdmin(
@@ -210,7 +220,7 @@ const CALLS: Record<string, Call> = {
 };
 
 beforeAll(async () => {
-  h = await createHarness({ env: { ALLOW_SELF_SIGNUP: true } });
+  h = await createHarness({ env: { ALLOW_SELF_SIGNUP: true, TENANT_SIGNING_KEYS: true } });
   t = await h.createTenant({ plan: 'premium' });
   const doc = (await (await h.request('GET', '/openapi.json')).json()) as {
     paths: Record<string, Record<string, { operationId: string; 'x-audit'?: Op['audit'] }>>;

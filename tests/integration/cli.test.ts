@@ -157,6 +157,8 @@ describe('the tenant CLI', () => {
       'export',
       'import',
       'usage',
+      'rotate-key',
+      'revoke-keys',
     ]) {
       expect(overview.stdout).toContain(`  ${name}`);
       const help = await cli(name, '--help');

@@ -9,10 +9,12 @@ import {
   asPlatform,
   asTenant,
   createStudent,
+  deleteAndPurge,
   expectProblem,
   readJson,
   studentInput,
 } from '../support/http-fixtures.js';
+import { exportText, importText, splitTrailer } from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -59,6 +61,21 @@ describe('plans', () => {
     expect((await planEvents(t)).map((e) => e.payload)).toEqual([
       expect.objectContaining({ tenantId: t.id, from: 'basic', to: 'premium' }),
     ]);
+  });
+
+  it('when an export made before the rename names an old plan, then the import stores the plan it became', async () => {
+    const t = await h.createTenant({ plan: 'premium' });
+    const { lines } = splitTrailer(await exportText(h, t));
+    await deleteAndPurge(h, t.id);
+    // As the earlier version wrote it: version 1 (no trailer), the plan under its old name.
+    lines[0] = lines[0]!.replace('"version":2', '"version":1');
+    const settings = lines.findIndex((l) => l.includes('"table":"tenant_settings"'));
+    expect(lines[settings]).toContain('"plan":"premium"');
+    lines[settings] = lines[settings]!.replace('"plan":"premium"', '"plan":"standard"');
+    const res = await importText(h, `${lines.join('\n')}\n`);
+    expect(res.status).toBe(201);
+    expect(await readJson<{ tenant: TenantBody }>(res)).toMatchObject({ tenant: { id: t.id, plan: 'premium' } });
+    expect((await stored(t)).plan).toBe('premium');
   });
 
   it('when the plan is unknown, then 400 and nothing changes', async () => {

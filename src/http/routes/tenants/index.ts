@@ -1,6 +1,15 @@
+import { Errors } from '../../../domain/errors.js';
 import { actorOf } from '../../audit.js';
 import { createRouter } from '../../openapi.js';
+import type { AppServices } from '../../types.js';
+import * as keyRoutes from './signing-keys.routes.js';
 import * as routes from './tenants.routes.js';
+
+const keysOf = (services: AppServices) => {
+  if (!services.tenantKeys)
+    throw Errors.conflict('this server does not sign with per-tenant keys (TENANT_SIGNING_KEYS=false)');
+  return services.tenantKeys;
+};
 
 // Tenant management runs in platform-plane transactions its service opens; the acting admin
 // (with the route's audit intent) is passed along, and the service's transaction writes the entry.
@@ -35,6 +44,12 @@ export function tenantsRouter() {
       await c.var.services.tenants.remove(actorOf(c.var), c.req.valid('param').id);
       return c.body(null, 204);
     })
+    .openapi(keyRoutes.rotateSigningKey, async (c) =>
+      c.json(await keysOf(c.var.services).rotate(actorOf(c.var), c.req.valid('param').id), 200),
+    )
+    .openapi(keyRoutes.revokeSigningKey, async (c) =>
+      c.json(await keysOf(c.var.services).revoke(actorOf(c.var), c.req.valid('param').id), 200),
+    )
     .openapi(routes.events, async (c) =>
       c.json(await c.var.services.events.list(c.var.principal.userId, c.req.valid('query')), 200),
     )
