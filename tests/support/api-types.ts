@@ -2866,7 +2866,10 @@ export interface operations {
     rotateTenantSigningKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2969,7 +2972,10 @@ export interface operations {
     revokeTenantSigningKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
