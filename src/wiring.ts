@@ -136,7 +136,7 @@ export async function wireServices(
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
-    external: externalIdentityProvider(env, { tenantDb, platformDb }),
+    external: externalIdentityProvider(env, { tenantDb, platformDb }, logger),
     tenantKeys,
   });
   const dispatcher = createDispatcher({
@@ -235,7 +235,11 @@ export async function wireServices(
 }
 
 /** The external identity provider's token path, when AUTH_JWKS_URL (with issuer and audience) is set. */
-function externalIdentityProvider(env: WiringEnv, db: { tenantDb: TenantRunner; platformDb: PlatformRunner }) {
+function externalIdentityProvider(
+  env: WiringEnv,
+  db: { tenantDb: TenantRunner; platformDb: PlatformRunner },
+  logger: Logger,
+) {
   if (!env.AUTH_JWKS_URL || !env.AUTH_ISSUER || !env.AUTH_AUDIENCE) return undefined;
   const algorithms = env.AUTH_ALGORITHMS ?? ['RS256'];
   const verifier = createExternalTokenVerifier({
@@ -251,6 +255,8 @@ function externalIdentityProvider(env: WiringEnv, db: { tenantDb: TenantRunner; 
     timeoutMs: env.AUTH_JWKS_TIMEOUT_MS ?? 2000,
     cooldownMs: env.AUTH_JWKS_COOLDOWN_MS ?? 30_000,
     cacheMaxAgeMs: env.AUTH_JWKS_CACHE_MAX_AGE_MS ?? 600_000,
+    onProviderDown: (reason) =>
+      logger.warn({ jwksUrl: env.AUTH_JWKS_URL, reason }, 'identity provider key set unavailable'),
   });
   const users = createExternalUsers(db);
   return {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { auditReason, TENANT_ACTIONS } from '../domain/audit.js';
 import { canonicalPlan, PLAN_ALIASES, PLANS } from '../domain/tenant/plans.js';
 import { operatorActor } from '../services/audit.js';
+import type { TenantDto } from '../services/tenant-dto.js';
 import type { TenantUsage } from '../services/tenant-usage.js';
-import type { TenantDto } from '../services/tenants.js';
 import { type CliContext, type CliIo, type Command, type CommandArgs, UsageError } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

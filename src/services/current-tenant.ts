@@ -1,7 +1,7 @@
 import type { TenantScope } from '../db/context.js';
 import { ownTenantRepository, type SettingsWrite } from '../db/repositories/tenants.js';
 import { Errors } from '../domain/errors.js';
-import { type TenantDto, toTenantDto } from './tenants.js';
+import { type TenantDto, toTenantDto } from './tenant-dto.js';
 
 export interface SettingsPatch {
   timezone?: string;

@@ -1,18 +1,16 @@
 import type { PlatformRunner, Tx } from '../db/context.js';
 import { eventRepository } from '../db/repositories/events.js';
 import { platformSigningKeyRepository, type SigningKeyWrite } from '../db/repositories/signing-keys.js';
-import { type SettingsWrite, type TenantWithSettings, tenantRepository } from '../db/repositories/tenants.js';
+import { type SettingsWrite, tenantRepository } from '../db/repositories/tenants.js';
 import { DomainError, Errors } from '../domain/errors.js';
 import { type AnyDomainEvent, domainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
 import {
+  applyOverrides,
   canonicalPlan,
-  effectiveFeatures,
   effectiveLimits,
   limitsExceeded,
-  type Plan,
   type PlanInput,
-  type PlanLimits,
   planOf,
 } from '../domain/tenant/plans.js';
 import {
@@ -28,42 +26,7 @@ import { normaliseEmail } from '../domain/users.js';
 import { type ActorRef, adminIdOf, audited } from './audit.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 import { hashPassword } from './passwords.js';
-
-export interface TenantDto {
-  id: string;
-  slug: string;
-  name: string;
-  status: TenantStatus;
-  /** Deleted tenants only: when it was deleted, and until when it can be restored. */
-  deletedAt?: string;
-  purgeAfter?: string;
-  plan: Plan;
-  timezone: string;
-  limits: PlanLimits;
-  features: Record<string, unknown>;
-  branding: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export const toTenantDto = (t: TenantWithSettings): TenantDto => ({
-  id: t.id,
-  slug: t.slug,
-  name: t.name,
-  status: t.status,
-  ...(t.deletedAt && { deletedAt: t.deletedAt.toISOString() }),
-  ...(t.purgeAfter && { purgeAfter: t.purgeAfter.toISOString() }),
-  plan: planOf(t.settings?.plan),
-  timezone: t.settings?.timezone ?? 'UTC',
-  limits: effectiveLimits(planOf(t.settings?.plan), t.settings?.limits),
-  features: {
-    ...(t.settings?.features as Record<string, unknown>),
-    ...effectiveFeatures(planOf(t.settings?.plan), t.settings?.features),
-  },
-  branding: (t.settings?.branding ?? {}) as Record<string, unknown>,
-  createdAt: t.createdAt.toISOString(),
-  updatedAt: t.updatedAt.toISOString(),
-});
+import { type TenantDto, toTenantDto } from './tenant-dto.js';
 
 export interface CreateTenantInput {
   name: string;
@@ -81,16 +44,6 @@ export interface TenantUpdate {
   limits?: Record<string, number | null>;
   /** Feature switches; null removes one (the plan's default applies again). */
   features?: Record<string, boolean | null>;
-}
-
-/** Stored overrides with a patch applied: null removes a key. */
-function mergeOverrides<T>(stored: unknown, patch: Record<string, T | null>): Record<string, T> {
-  const out = { ...(stored && typeof stored === 'object' ? stored : {}) } as Record<string, T>;
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = value;
-  }
-  return out;
 }
 
 export interface Outbox {
@@ -276,8 +229,8 @@ export function createTenantService(deps: {
           const toPlan = patch.plan ? planOf(patch.plan) : undefined;
           const settings: SettingsWrite = {};
           if (toPlan) settings.plan = toPlan;
-          if (patch.limits) settings.limits = mergeOverrides<number>(current.settings?.limits, patch.limits);
-          if (patch.features) settings.features = mergeOverrides<boolean>(current.settings?.features, patch.features);
+          if (patch.limits) settings.limits = applyOverrides<number>(current.settings?.limits, patch.limits);
+          if (patch.features) settings.features = applyOverrides<boolean>(current.settings?.features, patch.features);
           if (settings.plan !== undefined || settings.limits !== undefined) {
             const locked = await tenants.lockSettings(id);
             if (!locked) throw Errors.notFound('tenant');

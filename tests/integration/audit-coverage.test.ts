@@ -101,7 +101,11 @@ const CALLS: Record<string, Call> = {
   async registerTenant() {
     const slug = randomSlug();
     const res = await h.request('POST', '/api/v1/tenants/register', {
-      body: { name: 'Self-served', slug, admin: { email: `p@${slug}.test`, password: 'a-long-passphrase-9', name: 'P' } },
+      body: {
+        name: 'Self-served',
+        slug,
+        admin: { email: `p@${slug}.test`, password: 'a-long-passphrase-9', name: 'P' },
+      },
       headers: { 'x-request-id': requestId() },
     });
     const body = await readJson<{ tenant: { id: string }; admin: { id: string } }>(res.clone());
