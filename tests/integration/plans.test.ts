@@ -262,4 +262,16 @@ describe('statementTimeoutMs', () => {
     expect(await studentCount(quick)).toBe(0);
     expect(await studentCount(patient)).toBe(1);
   });
+
+  it('when a tenant transaction carries a plan timeout, then it is set transaction-locally, and never above the server’s ceiling', async () => {
+    const t = await h.createTenant();
+    const show = (statementTimeoutMs?: number) =>
+      h.runner.tenant({ tenantId: t.id, userId: null, statementTimeoutMs }, async ({ tx }) => {
+        const [row] = await tx.$queryRaw<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+        return row?.statement_timeout;
+      });
+    expect(await show(300)).toBe('300ms');
+    expect(await show(600_000)).toBe('15s'); // the harness's DB_STATEMENT_TIMEOUT_MS
+    expect(await show()).toBe('15s');
+  });
 });
