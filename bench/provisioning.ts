@@ -84,7 +84,7 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     const input = (kind: string): CreateTenantInput => {
       const slug = `p-${kind}-${db.prefix}-${seq++}`;
       const admin = { email: `admin@${slug}.example.org`, password: PASSWORD, name: 'Bench Admin' };
-      return { name: `Bench ${slug}`, slug, plan: 'standard', timezone: 'UTC', admin };
+      return { name: `Bench ${slug}`, slug, plan: 'premium', timezone: 'UTC', admin };
     };
 
     ctx.log('provisioning: argon2id alone');

@@ -46,6 +46,8 @@ GRANT SELECT ON tenants TO tenantry_app;
 GRANT SELECT, UPDATE ON tenant_settings TO tenantry_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON users, students, courses, enrollments, refresh_tokens TO tenantry_app;
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_app;
+-- Its own signing keys: read to sign and verify, insert a tenant's first key lazily.
+GRANT SELECT, INSERT ON tenant_signing_keys TO tenantry_app;
 
 -- Platform login: every tenant's rows, through platform_all. Platform admins are created only
 -- by the owner (at start); the outbox dispatcher marks delivery, never rewrites an event.
@@ -53,6 +55,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_settings, users, student
   TO tenantry_platform;
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_platform;
 GRANT UPDATE (dispatched_at, attempts, next_attempt_at, failed_at, last_error) ON domain_events TO tenantry_platform;
+GRANT SELECT, INSERT ON tenant_signing_keys TO tenantry_platform;
+GRANT UPDATE (retired_at, revoked_at) ON tenant_signing_keys TO tenantry_platform;
 GRANT SELECT ON platform_admins TO tenantry_platform;
 GRANT SELECT, INSERT ON platform_refresh_tokens TO tenantry_platform;
 GRANT UPDATE (used_at, revoked_at) ON platform_refresh_tokens TO tenantry_platform;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from './config/env.js';
-import { loadSigningKeys } from './config/keys.js';
+import { loadKeyEncryptionKey, loadSigningKeys } from './config/keys.js';
 import { createBulkTransactions } from './db/bulk-transactions.js';
 import type { DbClients } from './db/client.js';
 import {
@@ -13,6 +13,7 @@ import {
 import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
+import { createAuditService } from './services/audit.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
@@ -21,6 +22,7 @@ import { createEventService } from './services/events.js';
 import { createExternalTokenVerifier } from './services/external-tokens.js';
 import { createExternalUsers } from './services/external-users.js';
 import { createHashWorkers } from './services/hash-workers.js';
+import { createKeyEncryption } from './services/key-encryption.js';
 import { memoryAttemptStore, redisAttemptStore, withFallback } from './services/login-attempts.js';
 import { createLoginGuard } from './services/login-guard.js';
 import { createHashQueue, createPasswords, defaultHashConcurrency } from './services/passwords.js';
@@ -29,6 +31,7 @@ import { createRefreshTokens } from './services/refresh-tokens.js';
 import { createRegistrationService } from './services/registration.js';
 import { createStudentService } from './services/students.js';
 import { createTenantCache } from './services/tenant-cache.js';
+import { createTenantKeys } from './services/tenant-keys.js';
 import { createTenantProfiles } from './services/tenant-profiles.js';
 import { createTenantSweeper, type TenantSweeper } from './services/tenant-sweep.js';
 import { createTenantTransferService } from './services/tenant-transfer.js';
@@ -75,6 +78,7 @@ export type WiringEnv = Pick<
       | 'PASSWORD_HASH_NICE'
       | 'JWT_SIGNING_KEYS'
       | 'IMPORT_MAX_BYTES'
+      | 'REQUIRE_AUDIT_REASON'
       | 'AUTH_JWKS_URL'
       | 'AUTH_ISSUER'
       | 'AUTH_AUDIENCE'
@@ -87,6 +91,8 @@ export type WiringEnv = Pick<
       | 'AUTH_JWKS_TIMEOUT_MS'
       | 'AUTH_JWKS_COOLDOWN_MS'
       | 'AUTH_JWKS_CACHE_MAX_AGE_MS'
+      | 'TENANT_SIGNING_KEYS'
+      | 'TENANT_KEY_ENCRYPTION_KEY'
       | 'ALLOW_SELF_SIGNUP'
       | 'SELF_SIGNUP_MAX_PER_HOUR'
     >
@@ -109,12 +115,29 @@ export async function wireServices(
     keySet: env.JWT_SIGNING_KEYS,
     dataDir: env.DATA_DIR,
   });
+  const cache = createTenantCache({
+    redis: shared.redis,
+    subscriber: shared.subscriber,
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'tenant cache invalidation not shared'),
+  });
+  const tenantKeys = env.TENANT_SIGNING_KEYS
+    ? createTenantKeys({
+        tenantDb,
+        platformDb,
+        cache,
+        encryption: createKeyEncryption(
+          loadKeyEncryptionKey({ value: env.TENANT_KEY_ENCRYPTION_KEY, dataDir: env.DATA_DIR }),
+        ),
+        ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      })
+    : undefined;
   const tokens = createTokenService({
     keys,
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
-    external: externalIdentityProvider(env, { tenantDb, platformDb }),
+    external: externalIdentityProvider(env, { tenantDb, platformDb }, logger),
+    tenantKeys,
   });
   const dispatcher = createDispatcher({
     db: platformDb,
@@ -122,11 +145,6 @@ export async function wireServices(
     pollMs: env.OUTBOX_POLL_MS,
     retry: { maxAttempts: env.OUTBOX_MAX_ATTEMPTS, baseMs: env.OUTBOX_RETRY_BASE_MS, maxMs: env.OUTBOX_RETRY_MAX_MS },
     onError: (err, event) => logger.error({ err, eventId: event?.id, type: event?.type }, 'outbox delivery failed'),
-  });
-  const cache = createTenantCache({
-    redis: shared.redis,
-    subscriber: shared.subscriber,
-    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'tenant cache invalidation not shared'),
   });
   const tenantProfiles = createTenantProfiles({ tenantDb, cache });
   const concurrency = env.PASSWORD_HASH_CONCURRENCY ?? defaultHashConcurrency();
@@ -158,6 +176,7 @@ export async function wireServices(
     onEvents: () => dispatcher.kick(),
     onTenantChanged: (id) => tenantProfiles.invalidate(id),
     hashPassword: passwords.hash,
+    newSigningKey: tenantKeys?.newKey,
   });
   const services: AppServices = {
     tenantDb,
@@ -180,6 +199,7 @@ export async function wireServices(
       perAddress: env.SELF_SIGNUP_MAX_PER_HOUR ?? 5,
       limiter: createRateLimitService({ redis: shared.redis, windowSeconds: 3600, keyPrefix: 'tenantry:signup' }),
     }),
+    tenantKeys,
     transfer: createTenantTransferService({
       bulk: createBulkTransactions(clients),
       tenantDb,
@@ -190,6 +210,7 @@ export async function wireServices(
     events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
+    audit: createAuditService({ requireReason: env.REQUIRE_AUDIT_REASON ?? false }),
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService({ passwords }),
@@ -214,7 +235,11 @@ export async function wireServices(
 }
 
 /** The external identity provider's token path, when AUTH_JWKS_URL (with issuer and audience) is set. */
-function externalIdentityProvider(env: WiringEnv, db: { tenantDb: TenantRunner; platformDb: PlatformRunner }) {
+function externalIdentityProvider(
+  env: WiringEnv,
+  db: { tenantDb: TenantRunner; platformDb: PlatformRunner },
+  logger: Logger,
+) {
   if (!env.AUTH_JWKS_URL || !env.AUTH_ISSUER || !env.AUTH_AUDIENCE) return undefined;
   const algorithms = env.AUTH_ALGORITHMS ?? ['RS256'];
   const verifier = createExternalTokenVerifier({
@@ -230,6 +255,8 @@ function externalIdentityProvider(env: WiringEnv, db: { tenantDb: TenantRunner; 
     timeoutMs: env.AUTH_JWKS_TIMEOUT_MS ?? 2000,
     cooldownMs: env.AUTH_JWKS_COOLDOWN_MS ?? 30_000,
     cacheMaxAgeMs: env.AUTH_JWKS_CACHE_MAX_AGE_MS ?? 600_000,
+    onProviderDown: (reason) =>
+      logger.warn({ jwksUrl: env.AUTH_JWKS_URL, reason }, 'identity provider key set unavailable'),
   });
   const users = createExternalUsers(db);
   return {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { newId } from '../../src/domain/ids.js';
+import { planOf } from '../../src/domain/tenant/plans.js';
 import type { CreateTenantInput } from '../../src/services/tenants.js';
 
 /**
@@ -20,7 +21,7 @@ export async function createTenantRaw(c: pg.Client, input: CreateTenantInput, pa
     await c.query({
       name: 'prov_settings',
       text: 'INSERT INTO tenant_settings (tenant_id, plan, timezone) VALUES ($1, $2, $3)',
-      values: [id, input.plan ?? 'free', input.timezone ?? 'UTC'],
+      values: [id, planOf(input.plan), input.timezone ?? 'UTC'],
     });
     await c.query({
       name: 'prov_user',
@@ -53,7 +54,7 @@ export async function createTenantOneTrip(c: pg.Client, input: CreateTenantInput
   await c.query(`BEGIN; SELECT app.begin_platform(NULL);
     WITH t AS (INSERT INTO tenants (id, slug, name) VALUES (${id}, ${lit(input.slug)}, ${lit(input.name)}) RETURNING *),
          s AS (INSERT INTO tenant_settings (tenant_id, plan, timezone)
-               SELECT id, ${lit(input.plan ?? 'free')}, ${lit(input.timezone ?? 'UTC')} FROM t RETURNING *),
+               SELECT id, ${lit(planOf(input.plan))}, ${lit(input.timezone ?? 'UTC')} FROM t RETURNING *),
          u AS (INSERT INTO users (tenant_id, id, email, name, role, password_hash)
                SELECT id, ${userId}, ${lit(input.admin.email)}, ${lit(input.admin.name)}, 'tenant_admin', ${lit(passwordHash)} FROM t),
          e AS (INSERT INTO domain_events (tenant_id, id, type, payload) SELECT id, ${eventId}, 'TenantCreated', ${payload} FROM t)

@@ -70,7 +70,7 @@ app.post('/api/v1/students', async (c) => {
     // The same race-safe quota check Tenantry's StudentService runs before every insert.
     const [usage] = await tx.$queryRaw<{ plan: string; limits: unknown; used: number }[]>`
       SELECT plan, limits, used FROM app.lock_quota(${tenantId}::uuid, 'students')`;
-    const { maxStudents } = effectiveLimits(usage?.plan ?? 'free', usage?.limits ?? { maxStudents: 0 });
+    const { maxStudents } = effectiveLimits(usage?.plan ?? 'basic', usage?.limits ?? { maxStudents: 0 });
     if ((usage?.used ?? 0) + 1 > maxStudents) throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
     try {
       return await tx.student.create({

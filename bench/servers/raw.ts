@@ -119,7 +119,7 @@ app.post('/api/v1/students', async (c) => {
   const row = await inTenant(p, async (db) => {
     // The same race-safe quota check Tenantry's StudentService runs before every insert.
     const quota = await db.query<{ plan: string; limits: unknown; used: number }>(SQL.quota, [p.tenantId]);
-    const usage = quota.rows[0] ?? { plan: 'free', limits: { maxStudents: 0 }, used: 0 };
+    const usage = quota.rows[0] ?? { plan: 'basic', limits: { maxStudents: 0 }, used: 0 };
     const { maxStudents } = effectiveLimits(usage.plan, usage.limits);
     if (usage.used + 1 > maxStudents) throw new HttpError(403, 'quota_exceeded', 'quota exceeded');
     try {

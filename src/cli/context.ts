@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { TenantKeys } from '../services/tenant-keys.js';
 import type { TenantTransferService } from '../services/tenant-transfer.js';
 import type { TenantUsageService } from '../services/tenant-usage.js';
 import type { TenantService } from '../services/tenants.js';
@@ -11,9 +12,19 @@ export interface CliIo {
 
 /** What a command runs with: the server's own services, acting as one platform admin. */
 export interface CliContext {
-  services: { tenants: TenantService; transfer: TenantTransferService; usage: TenantUsageService };
+  services: {
+    tenants: TenantService;
+    transfer: TenantTransferService;
+    usage: TenantUsageService;
+    /** Present with TENANT_SIGNING_KEYS=true. */
+    tenantKeys?: TenantKeys;
+  };
   adminId: string;
   io: CliIo;
+  /** The operator's --reason, recorded with each action on a tenant in its audit log. */
+  reason?: string;
+  /** REQUIRE_AUDIT_REASON: actions on a tenant need a reason. */
+  requireReason?: boolean;
 }
 
 export interface CommandArgs {

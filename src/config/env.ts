@@ -60,6 +60,13 @@ const EnvSchema = z
     AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
     AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     AUTH_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+    // Each tenant's access tokens signed by a key of its own, its private half encrypted at rest
+    // with TENANT_KEY_ENCRYPTION_KEY (32 bytes, hex or base64; generated under DATA_DIR when unset).
+    TENANT_SIGNING_KEYS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    TENANT_KEY_ENCRYPTION_KEY: z.string().trim().min(1).optional(),
     REDIS_URL: optionalUrl,
     // Behind a load balancer: the client address is the last X-Forwarded-For entry it added.
     TRUST_PROXY: z
@@ -116,6 +123,11 @@ const EnvSchema = z
     METRICS_TOP_TENANTS: z.coerce.number().int().min(0).max(1000).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     // On a Citus coordinator, distribute the schema by tenant_id at every migration run.
+    /** Platform actions on a tenant must say why (X-Audit-Reason), else 400. */
+    REQUIRE_AUDIT_REASON: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     CITUS_DISTRIBUTE: z
       .enum(['true', 'false'])
       .default('false')

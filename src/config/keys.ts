@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -136,4 +137,23 @@ export async function loadSigningKeys(opts: {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const kept = writeOnce(opts.dataDir, file, JSON.stringify(await exportJWK(privateKey)));
   return fromPrivateJwk(JSON.parse(kept) as JWK, opts.keyId);
+}
+
+function decodeKek(text: string, source: string): Buffer {
+  const value = text.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32) throw new Error(`${source} must be 32 bytes, as 64 hex digits or base64`);
+  return bytes;
+}
+
+/**
+ * The key that encrypts tenants' private signing keys at rest (AES-256-GCM):
+ * TENANT_KEY_ENCRYPTION_KEY (32 bytes, hex or base64) when set, otherwise one generated at
+ * first start and kept under the data directory, like the generated signing key.
+ */
+export function loadKeyEncryptionKey(opts: { value?: string; dataDir: string }): Buffer {
+  if (opts.value) return decodeKek(opts.value, 'TENANT_KEY_ENCRYPTION_KEY');
+  const file = join(opts.dataDir, 'tenant-kek.key');
+  if (existsSync(file)) return decodeKek(readFileSync(file, 'utf8'), file);
+  return decodeKek(writeOnce(opts.dataDir, file, randomBytes(32).toString('base64')), file);
 }

@@ -8,7 +8,7 @@ import { normaliseEmail, sessionsRestartAt } from '../domain/users.js';
 import { emailHash, type LoginFailureReason, type LoginGuard } from './login-guard.js';
 import type { Passwords } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
-import { toTenantDto } from './tenants.js';
+import { toTenantDto } from './tenant-dto.js';
 import type { TokenService } from './tokens.js';
 
 export interface TokenPair {

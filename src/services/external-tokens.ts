@@ -23,6 +23,8 @@ export interface ExternalTokenOptions {
   timeoutMs: number;
   cooldownMs: number;
   cacheMaxAgeMs: number;
+  /** A JWKS fetch failed (refused, timed out, not 200): the provider counts as down for the cooldown. */
+  onProviderDown?: (reason: string) => void;
 }
 
 export interface ExternalTokenVerifier {
@@ -43,13 +45,17 @@ const text = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0
 export function createExternalTokenVerifier(opts: ExternalTokenOptions): ExternalTokenVerifier {
   const roleMap = opts.roleMap ? parseRoleMap(opts.roleMap) : undefined;
   let failedAt = Number.NEGATIVE_INFINITY;
+  const down = (reason: string) => {
+    failedAt = Date.now();
+    opts.onProviderDown?.(reason);
+  };
   const recordingFetch: typeof fetch = async (input, init) => {
     try {
       const res = await fetch(input, init);
-      if (res.status !== 200) failedAt = Date.now();
+      if (res.status !== 200) down(`HTTP ${res.status}`);
       return res;
     } catch (err) {
-      failedAt = Date.now();
+      down((err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message);
       throw err;
     }
   };

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/domain/ids.js';
 import { PLAN_DEFAULTS } from '../../src/domain/tenant/plans.js';
 import { uniqueCode } from '../support/course-fixtures.js';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
@@ -7,10 +9,12 @@ import {
   asPlatform,
   asTenant,
   createStudent,
+  deleteAndPurge,
   expectProblem,
   readJson,
   studentInput,
 } from '../support/http-fixtures.js';
+import { exportText, importText, splitTrailer } from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,6 +61,21 @@ describe('plans', () => {
     expect((await planEvents(t)).map((e) => e.payload)).toEqual([
       expect.objectContaining({ tenantId: t.id, from: 'basic', to: 'premium' }),
     ]);
+  });
+
+  it('when an export made before the rename names an old plan, then the import stores the plan it became', async () => {
+    const t = await h.createTenant({ plan: 'premium' });
+    const { lines } = splitTrailer(await exportText(h, t));
+    await deleteAndPurge(h, t.id);
+    // As the earlier version wrote it: version 1 (no trailer), the plan under its old name.
+    lines[0] = lines[0]!.replace('"version":2', '"version":1');
+    const settings = lines.findIndex((l) => l.includes('"table":"tenant_settings"'));
+    expect(lines[settings]).toContain('"plan":"premium"');
+    lines[settings] = lines[settings]!.replace('"plan":"premium"', '"plan":"standard"');
+    const res = await importText(h, `${lines.join('\n')}\n`);
+    expect(res.status).toBe(201);
+    expect(await readJson<{ tenant: TenantBody }>(res)).toMatchObject({ tenant: { id: t.id, plan: 'premium' } });
+    expect((await stored(t)).plan).toBe('premium');
   });
 
   it('when the plan is unknown, then 400 and nothing changes', async () => {
@@ -131,6 +150,36 @@ describe('plan changes over current usage', () => {
     }
   });
 
+  it('when a limit cut arrives while a create holds the quota lock, then it waits for the create and counts its row', async () => {
+    const t = await h.createTenant();
+    for (let i = 0; i < 2; i++) await createStudent(h, t.token);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // A create in flight: the quota lock taken, its row written, not yet committed.
+    const creating = h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx }) => {
+      await tx.$queryRaw`SELECT used FROM app.lock_quota(${t.id}::uuid, 'students')`;
+      await tx.student.create({ data: { tenantId: t.id, id: newId(), ...studentInput() } });
+      locked();
+      await released;
+    });
+    await isLocked;
+    // Counted without the lock, the cut would see 2 students and pass, leaving 3 over a limit of 2.
+    const cut = patchTenant(t, { limits: { maxStudents: 2 } });
+    const early = await Promise.race([cut.then(() => 'answered'), sleep(500).then(() => 'waiting')]);
+    expect(early).toBe('waiting');
+    release();
+    await creating;
+    const problem = await expectProblem(await cut, 409, 'conflict');
+    expect(problem.detail).toContain('maxStudents 2 < 3 in use');
+    expect(await studentCount(t)).toBe(3);
+  });
+
   it('when a plan changes within the usage, then TenantPlanChanged is written once, with the actor', async () => {
     const t = await h.createTenant();
     expect((await patchTenant(t, { plan: 'enterprise' })).status).toBe(200);
@@ -170,19 +219,24 @@ describe('maxCourses', () => {
 });
 
 describe('statementTimeoutMs', () => {
-  /** Holds the tenant's quota lock for `ms` in a transaction of its own, so a create must wait. */
-  async function holdQuotaLock(t: TestTenant, ms: number): Promise<{ held: Promise<void> }> {
+  /** Holds the tenant's quota lock in a transaction of its own until released (at most `ms`), so a create must wait. */
+  async function holdQuotaLock(t: TestTenant, ms: number) {
     let locked!: () => void;
     const isLocked = new Promise<void>((resolve) => {
       locked = resolve;
     });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+      setTimeout(resolve, ms);
+    });
     const held = h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx }) => {
       await tx.$queryRaw`SELECT used FROM app.lock_quota(${t.id}::uuid, 'students')`;
       locked();
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await released;
     });
     await isLocked;
-    return { held };
+    return { held, release };
   }
 
   it('when a tenant’s plan has a short statement timeout, then its slow statement is cut off with 503 while another tenant’s waits and succeeds', async () => {
@@ -190,19 +244,34 @@ describe('statementTimeoutMs', () => {
     const patient = await h.createTenant();
     expect((await patchTenant(quick, { limits: { statementTimeoutMs: 300 } })).status).toBe(200);
 
-    const a = await holdQuotaLock(quick, 2_000);
+    // Held far longer than the 300 ms timeout: only the tenant's own timeout can end the wait.
+    const a = await holdQuotaLock(quick, 10_000);
     const started = Date.now();
     const cut = await h.request('POST', '/api/v1/students', { token: quick.token, body: studentInput() });
     const elapsed = Date.now() - started;
-    await expectProblem(cut, 503, 'service_unavailable');
-    expect(elapsed).toBeLessThan(1_500);
+    a.release();
     await a.held;
+    await expectProblem(cut, 503, 'service_unavailable');
+    expect(elapsed).toBeLessThan(8_000);
 
+    // The other tenant (basic: 5 s) waits out a 1 s lock and succeeds.
     const b = await holdQuotaLock(patient, 1_000);
     const waited = await h.request('POST', '/api/v1/students', { token: patient.token, body: studentInput() });
     expect(waited.status).toBe(201);
     await b.held;
     expect(await studentCount(quick)).toBe(0);
     expect(await studentCount(patient)).toBe(1);
+  });
+
+  it('when a tenant transaction carries a plan timeout, then it is set transaction-locally, and never above the server’s ceiling', async () => {
+    const t = await h.createTenant();
+    const show = (statementTimeoutMs?: number) =>
+      h.runner.tenant({ tenantId: t.id, userId: null, statementTimeoutMs }, async ({ tx }) => {
+        const [row] = await tx.$queryRaw<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+        return row?.statement_timeout;
+      });
+    expect(await show(300)).toBe('300ms');
+    expect(await show(600_000)).toBe('15s'); // the harness's DB_STATEMENT_TIMEOUT_MS
+    expect(await show()).toBe('15s');
   });
 });

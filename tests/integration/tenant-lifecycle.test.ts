@@ -9,7 +9,8 @@ import { exportText, populatedTenant } from '../support/transfer-fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness();
+  // Per-tenant signing keys on, so the purge check finds a key row of the tenant to remove too.
+  h = await createHarness({ env: { TENANT_SIGNING_KEYS: true } });
 });
 afterAll(() => h.close());
 

@@ -234,9 +234,49 @@ export interface paths {
         put?: never;
         /**
          * Purge a deleted tenant now
-         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed.
+         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed. The tenant’s audit log goes with it: the purge is recorded as the `TenantPurged` platform event.
          */
         post: operations["purgeTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/signing-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a tenant’s signing key
+         * @description A new key signs the tenant’s access tokens; tokens signed by the previous one stay valid until they expire (one token lifetime), then it verifies nothing. Other tenants are untouched. Only with per-tenant signing keys (`TENANT_SIGNING_KEYS=true`); otherwise 409 `conflict`.
+         */
+        post: operations["rotateTenantSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/signing-key/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a tenant’s signing keys
+         * @description Every key of the tenant stops verifying at once, so all of its access tokens are refused (401); a new key signs from now on (refresh tokens are not signed and keep working). Other tenants are untouched. Only with per-tenant signing keys (`TENANT_SIGNING_KEYS=true`); otherwise 409 `conflict`.
+         */
+        post: operations["revokeTenantSigningKeys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -452,7 +492,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant’s audit log */
+        /**
+         * List the tenant’s audit log
+         * @description Every change made in the tenant — by its users, and by platform admins acting on it (with their reason) — in the order written (by id, oldest first, like every list), filtered by action, actor and time.
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -747,6 +790,22 @@ export interface components {
                 [key: string]: number;
             };
         };
+        TenantSigningKeyRotated: {
+            /** @description The key that signs the tenant’s tokens from now on */
+            kid: string;
+            /** @description The previous key: it keeps verifying the tokens it signed until they expire */
+            retired: {
+                kid: string;
+                /** Format: date-time */
+                verifiesUntil: string;
+            }[];
+        };
+        TenantSigningKeyRevoked: {
+            /** @description The key that signs the tenant’s tokens from now on */
+            kid: string;
+            /** @description Keys that verify nothing from now on */
+            revoked: string[];
+        };
         DomainEvent: {
             /** Format: uuid */
             id: string;
@@ -884,9 +943,19 @@ export interface components {
         AuditEntry: {
             /** Format: uuid */
             id: string;
+            /** @example student.created */
             action: string;
             /** Format: uuid */
             actorId: string | null;
+            /** @enum {string} */
+            actorType: "user" | "platform_admin" | "system";
+            /** @example student */
+            targetType: string | null;
+            /** Format: uuid */
+            targetId: string | null;
+            requestId: string | null;
+            /** @description A platform admin’s X-Audit-Reason */
+            reason: string | null;
             data?: unknown;
             /** Format: date-time */
             createdAt: string;
@@ -1917,7 +1986,10 @@ export interface operations {
     createTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2148,7 +2220,10 @@ export interface operations {
     deleteTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2249,7 +2324,10 @@ export interface operations {
     updateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2367,7 +2445,10 @@ export interface operations {
     suspendTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2470,7 +2551,10 @@ export interface operations {
     reactivateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2573,7 +2657,10 @@ export interface operations {
     restoreTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2691,6 +2778,218 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantPurgeResult"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also: belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateTenantSigningKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantSigningKeyRotated"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed (role, tenant mismatch, suspended tenant, quota) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (also: belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeTenantSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantSigningKeyRevoked"];
                 };
             };
             /** @description Invalid input */
@@ -3201,7 +3500,10 @@ export interface operations {
                 /** @description Platform admins only: include users’ password hashes */
                 includeCredentials?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4450,6 +4752,14 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description Only this action */
+                action?: string;
+                /** @description Only entries by this user or platform admin */
+                actor?: string;
+                /** @description Entries written at or after this instant (ISO-8601 with a time zone) */
+                from?: string;
+                /** @description Entries written before this instant (ISO-8601 with a time zone) */
+                to?: string;
             };
             header?: never;
             path?: never;

@@ -3,6 +3,7 @@ import { assertCapacityFits, assertSeatFree } from '../../src/domain/courses.js'
 import { DomainError } from '../../src/domain/errors.js';
 import { domainEvent, isEventType } from '../../src/domain/events.js';
 import {
+  applyOverrides,
   canonicalPlan,
   effectiveFeatures,
   effectiveLimits,
@@ -51,6 +52,14 @@ describe('plans', () => {
       bulkCreate: false,
       export: true,
     });
+  });
+
+  it('when overrides are patched, then values replace, null removes, and other stored keys stay', () => {
+    expect(applyOverrides({ maxStudents: 3, maxUsers: 9 }, { maxStudents: null, maxCourses: 4 })).toEqual({
+      maxUsers: 9,
+      maxCourses: 4,
+    });
+    expect(applyOverrides(null, { export: false })).toEqual({ export: false });
   });
 
   it('when usage is over a new limit, then each exceeded counted limit is named with its usage and limit', () => {

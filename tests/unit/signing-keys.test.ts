@@ -32,7 +32,7 @@ describe('JWT_SIGNING_KEYS as a PEM list', () => {
     await expect(tokens.verify(accessToken)).resolves.toMatchObject(principal);
     const byOld = (await older.issue(principal)).accessToken;
     await expect(tokens.verify(byOld)).resolves.toMatchObject(principal);
-    const jwks = tokens.jwks().keys as JWK[];
+    const jwks = (await tokens.jwks()).keys as JWK[];
     expect(jwks.map((k) => k.kid)).toEqual(['old-1', 'new-2']);
     for (const k of jwks) expect(k).not.toHaveProperty('d');
   });

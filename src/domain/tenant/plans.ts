@@ -125,3 +125,13 @@ export function limitsExceeded(
     .filter((limit) => usage[COUNTED_LIMITS[limit]] > limits[limit])
     .map((limit) => ({ limit, used: usage[COUNTED_LIMITS[limit]], max: limits[limit] }));
 }
+
+/** Stored overrides with a patch applied: null removes a key. */
+export function applyOverrides<T>(stored: unknown, patch: Record<string, T | null>): Record<string, T> {
+  const out = { ...(stored && typeof stored === 'object' ? stored : {}) } as Record<string, T>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}

@@ -15,7 +15,10 @@ type Kind = 'student' | 'user' | 'course' | 'enrollment' | 'platform' | 'own-ten
 /** What each id-route's path names. First match wins; a route matching none fails the test. */
 const KINDS: [RegExp, Kind][] = [
   [/^\/api\/v1\/tenants\/\{id\}\/export$/, 'own-tenant'], // a tenant admin may export its own tenant only
-  [/^\/api\/v1\/tenants\/\{id\}(\/(suspend|reactivate|restore|purge|usage))?$/, 'platform'],
+  [
+    /^\/api\/v1\/tenants\/\{id\}(\/(suspend|reactivate|restore|purge|usage|signing-key\/rotate|signing-key\/revoke))?$/,
+    'platform',
+  ],
   [/^\/api\/v1\/events\/\{id\}\/retry$/, 'platform'],
   [/^\/api\/v1\/students\/\{id\}$/, 'student'],
   [/^\/api\/v1\/users\/\{id\}$/, 'user'],

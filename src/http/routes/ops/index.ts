@@ -37,9 +37,9 @@ export function opsRouter(probes: Probe[], registry: Registry) {
     c.header('Content-Type', registry.contentType);
     return c.body(await registry.metrics());
   });
-  router.get('/.well-known/jwks.json', (c) => {
+  router.get('/.well-known/jwks.json', async (c) => {
     c.header('Cache-Control', 'public, max-age=300');
-    return c.json(c.var.services.tokens.jwks());
+    return c.json(await c.var.services.tokens.jwks());
   });
   router.route('/', docsRouter());
   return router;
