@@ -13,6 +13,7 @@ import {
 import { createDispatcher, type Dispatcher, type Subscribers } from './events/dispatcher.js';
 import { defaultSubscribers } from './events/subscribers.js';
 import type { AppServices } from './http/types.js';
+import { createAuditService } from './services/audit.js';
 import { createAuthService } from './services/auth.js';
 import { createCourseService } from './services/courses.js';
 import { createCurrentTenantService } from './services/current-tenant.js';
@@ -77,6 +78,7 @@ export type WiringEnv = Pick<
       | 'PASSWORD_HASH_NICE'
       | 'JWT_SIGNING_KEYS'
       | 'IMPORT_MAX_BYTES'
+      | 'REQUIRE_AUDIT_REASON'
       | 'AUTH_JWKS_URL'
       | 'AUTH_ISSUER'
       | 'AUTH_AUDIENCE'
@@ -208,6 +210,7 @@ export async function wireServices(
     events: createEventService({ db: platformDb, onRetry: () => dispatcher.kick() }),
     students: createStudentService(),
     currentTenant: createCurrentTenantService(),
+    audit: createAuditService({ requireReason: env.REQUIRE_AUDIT_REASON ?? false }),
     courses: createCourseService(),
     enrollments: createEnrollmentService(),
     users: createUserService({ passwords }),

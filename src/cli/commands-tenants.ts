@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { auditReason, TENANT_ACTIONS } from '../domain/audit.js';
 import { canonicalPlan, PLAN_ALIASES, PLANS } from '../domain/tenant/plans.js';
+import { operatorActor } from '../services/audit.js';
 import type { TenantDto } from '../services/tenant-dto.js';
 import type { TenantUsage } from '../services/tenant-usage.js';
 import { type CliContext, type CliIo, type Command, type CommandArgs, UsageError } from './context.js';
@@ -34,6 +36,19 @@ export async function resolveTenant(ctx: CliContext, args: CommandArgs): Promise
   throw new UsageError(`no tenant with slug '${ref}'`);
 }
 
+/** The acting admin, with the audit entry the API's route writes for the same action (and --reason). */
+export const actorFor = (
+  ctx: CliContext,
+  action: keyof typeof TENANT_ACTIONS,
+  tenantId?: string,
+  data?: Record<string, unknown>,
+) =>
+  operatorActor(ctx.adminId, TENANT_ACTIONS[action], {
+    reason: auditReason(ctx.reason, ctx.requireReason ?? false),
+    tenantId,
+    data,
+  });
+
 const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
 const printTenant = (t: TenantDto, io: CliIo) => {
   for (const [k, v] of Object.entries(t)) line(io, `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
@@ -44,7 +59,10 @@ const statusChange = (verb: 'suspend' | 'reactivate' | 'restore', summary: strin
   usage: `${verb} <tenant>`,
   help: ['<tenant> is an id or a slug.'],
   options: {},
-  run: async (ctx, args) => ctx.services.tenants[verb](ctx.adminId, await resolveTenant(ctx, args)),
+  run: async (ctx, args) => {
+    const id = await resolveTenant(ctx, args);
+    return ctx.services.tenants[verb](actorFor(ctx, verb, id), id);
+  },
   print: (t, io) => line(io, `${(t as TenantDto).slug}: ${(t as TenantDto).status}`),
 });
 
@@ -106,7 +124,7 @@ export const tenantCommands: Record<string, Command> = {
       const plan = given === undefined ? undefined : canonicalPlan(given);
       if (given !== undefined && !plan) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
       const generated = str(args, 'admin-password') ? undefined : randomBytes(15).toString('base64url');
-      const created = await ctx.services.tenants.create(ctx.adminId, {
+      const created = await ctx.services.tenants.create(actorFor(ctx, 'create'), {
         name: required(args, 'name'),
         slug: required(args, 'slug'),
         plan,
@@ -164,7 +182,7 @@ export const tenantCommands: Record<string, Command> = {
     'Delete a tenant',
     '<tenant> is an id or a slug. --yes confirms.',
     async (ctx, id) => {
-      await ctx.services.tenants.remove(ctx.adminId, id);
+      await ctx.services.tenants.remove(actorFor(ctx, 'delete', id), id);
       return { id, deleted: true };
     },
     (r, io) => line(io, `deleted ${(r as { id: string }).id}`),

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { resolveTenant } from './commands-tenants.js';
+import { actorFor, resolveTenant } from './commands-tenants.js';
 import type { CliContext, Command, CommandArgs } from './context.js';
 import { UsageError } from './context.js';
 import { progressBar } from './progress.js';
@@ -41,10 +41,11 @@ export const transferCommands: Record<string, Command> = {
         total = Object.values(usage).reduce((a: number, b) => a + Number(b), 0);
       }
       let failure: unknown;
+      const credentials = args.values.credentials === true;
       const body = await ctx.services.transfer.exportAny(
-        ctx.adminId,
+        actorFor(ctx, 'export', id, { credentials }),
         id,
-        { includeCredentials: args.values.credentials === true },
+        { includeCredentials: credentials },
         { onError: (err) => (failure = err) },
       );
       const bar = total !== undefined ? progressBar(ctx.io.stderr, 'export', total) : undefined;

@@ -21,6 +21,10 @@ export interface CliContext {
   };
   adminId: string;
   io: CliIo;
+  /** The operator's --reason, recorded with each action on a tenant in its audit log. */
+  reason?: string;
+  /** REQUIRE_AUDIT_REASON: actions on a tenant need a reason. */
+  requireReason?: boolean;
 }
 
 export interface CommandArgs {

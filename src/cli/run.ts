@@ -32,6 +32,8 @@ export function overview(): string {
     'Every command takes --json (machine-readable output on stdout) and --help.',
     'It connects like the server (DATABASE_URL, DATABASE_ADMIN_URL, DATABASE_PLATFORM_URL, or the embedded',
     'PostgreSQL under DATA_DIR) and acts as the platform admin PLATFORM_ADMIN_EMAIL (or --as <email>).',
+    'Actions on a tenant are recorded in its audit log like the API’s, with --reason <text> (required when',
+    'REQUIRE_AUDIT_REASON=true).',
   ].join('\n');
 }
 
@@ -51,6 +53,8 @@ export type Parsed =
       help: boolean;
       /** The acting platform admin's email, when not PLATFORM_ADMIN_EMAIL. */
       as?: string;
+      /** Why: recorded with each action on a tenant in its audit log. */
+      reason?: string;
     };
 
 /** Parses a command line: the command, its options, and whether --help or --json was asked for. */
@@ -68,9 +72,11 @@ export function parseCommand(argv: string[]): Parsed {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       as: { type: 'string' },
+      reason: { type: 'string' },
     },
   });
   const as = typeof values.as === 'string' ? values.as : undefined;
+  const reason = typeof values.reason === 'string' ? values.reason : undefined;
   return {
     kind: 'command',
     name,
@@ -80,6 +86,7 @@ export function parseCommand(argv: string[]): Parsed {
     json: values.json === true,
     help: values.help === true,
     as,
+    reason,
   };
 }
 

@@ -47,7 +47,10 @@ async function main(): Promise<number> {
       return 2;
     }
     const { services, dispatcher } = await wireServices(env, clients, logger);
-    const code = await runCommand({ services, adminId, io }, parsed);
+    const code = await runCommand(
+      { services, adminId, io, reason: parsed.reason, requireReason: env.REQUIRE_AUDIT_REASON },
+      parsed,
+    );
     // Events the command wrote are delivered now, whether or not a server is running.
     await dispatcher.drain();
     return code;

@@ -123,6 +123,11 @@ const EnvSchema = z
     METRICS_TOP_TENANTS: z.coerce.number().int().min(0).max(1000).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     // On a Citus coordinator, distribute the schema by tenant_id at every migration run.
+    /** Platform actions on a tenant must say why (X-Audit-Reason), else 400. */
+    REQUIRE_AUDIT_REASON: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     CITUS_DISTRIBUTE: z
       .enum(['true', 'false'])
       .default('false')

@@ -1,6 +1,7 @@
 import { newId } from './ids.js';
 import type {
   TenantCreatedPayload,
+  TenantImportedPayload,
   TenantPlanChangedPayload,
   TenantPurgedPayload,
   TenantStatusChangedPayload,
@@ -17,6 +18,7 @@ export interface DomainEventPayloads {
   TenantDeleted: TenantStatusChangedPayload;
   TenantRestored: TenantStatusChangedPayload;
   TenantPurged: TenantPurgedPayload;
+  TenantImported: TenantImportedPayload;
 }
 
 export type EventType = keyof DomainEventPayloads;
@@ -30,10 +32,11 @@ export const EVENT_TYPES = [
   'TenantDeleted',
   'TenantRestored',
   'TenantPurged',
+  'TenantImported',
 ] as const satisfies readonly EventType[];
 
 /** Events written to the platform outbox: they outlive the tenant's own rows. */
-export const PLATFORM_EVENT_TYPES = ['TenantPurged'] as const satisfies readonly EventType[];
+export const PLATFORM_EVENT_TYPES = ['TenantPurged', 'TenantImported'] as const satisfies readonly EventType[];
 
 /** A fact that happened, recorded in the outbox in the transaction that made it true. */
 export interface DomainEvent<K extends EventType = EventType> {

@@ -5,6 +5,7 @@ import { createMiddleware } from 'hono/factory';
 import { Errors } from '../domain/errors.js';
 import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
 import type { Feature } from '../domain/tenant/plans.js';
+import { type AuditRule, auditIntent } from './audit.js';
 import { RATE_LIMIT_HEADERS, type Tag, TOO_MANY_REQUESTS } from './document.js';
 import { authenticate, requireFeature, tenantGate, tenantTransaction } from './middleware/auth.js';
 import type { AppEnv, MaybeTenantEnv, PlatformEnv, TenantEnv } from './types.js';
@@ -90,22 +91,25 @@ type EnvOf<A extends Access> = A extends { kind: 'public' }
       ? TenantEnv
       : MaybeTenantEnv;
 
-function middlewareFor(rule: Access, feature?: Feature): MiddlewareHandler<AppEnv>[] {
+function middlewareFor(rule: Access, feature?: Feature, audit?: AuditRule): MiddlewareHandler<AppEnv>[] {
   // After the gate (which reads the tenant's profile), before any transaction opens.
   const gated = feature ? [requireFeature(feature)] : [];
+  const intent = audit ? [auditIntent(audit)] : [];
   switch (rule.kind) {
     case 'public':
-      return [];
+      // A public change names its actor itself (AuditRule.actor): a registration's new admin.
+      return intent;
     case 'platform':
-      return [authenticate, allow(rule)];
+      return [authenticate, allow(rule), ...intent];
     case 'tenant':
-      return [authenticate, allow(rule), tenantGate, ...gated, tenantTransaction];
+      return [authenticate, allow(rule), tenantGate, ...gated, ...intent, tenantTransaction];
     case 'tenant-or-platform':
       return [
         authenticate,
         allow(rule),
         onlyForTenants(tenantGate),
         ...gated,
+        ...intent,
         ...(rule.transaction === false ? [] : [onlyForTenants(tenantTransaction)]),
       ];
   }
@@ -141,7 +145,11 @@ interface Described {
   readonly feature?: Feature;
 }
 
-type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> & Described;
+type RouteFields = Omit<RouteConfig, 'middleware' | 'security' | 'tags' | 'operationId' | 'summary'> &
+  Described & {
+    /** The audit entry a successful call leaves (every write route declares one, or is listed as exempt). */
+    readonly audit?: AuditRule;
+  };
 type Responses = RouteConfig['responses'];
 
 /** RateLimit-* on every success, and the 429 with Retry-After. */
@@ -172,17 +180,18 @@ function assertBodyExample(config: RouteFields): void {
  */
 export function defineRoute<A extends Access, const R extends RouteFields>(rule: A, config: R) {
   assertBodyExample(config);
-  const { feature, ...route } = config;
+  const { feature, audit, ...route } = config;
   const limited = isRateLimited(rule) ? withRateLimit(route.responses) : route.responses;
   return createRoute({
     ...route,
+    ...(audit && { 'x-audit': { action: audit.action, target: audit.target } }),
     tags: [...route.tags],
     responses: (feature ? withFeature(limited, feature) : limited) as R['responses'],
     security: securityOf(rule),
     'x-roles': rolesOf(rule),
     ...(feature && { 'x-feature': feature }),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
-    middleware: every(...middlewareFor(rule, feature)) as unknown as MiddlewareHandler<EnvOf<A>>,
+    middleware: every(...middlewareFor(rule, feature, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
   });
 }
 

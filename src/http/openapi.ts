@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { AUDIT_REASON_MAX } from '../domain/audit.js';
 import { Errors, type FieldIssue } from '../domain/errors.js';
 import type { AppEnv } from './types.js';
 
@@ -51,6 +52,27 @@ export const uuid = () => z.uuid().openapi({ maxLength: 36 });
 export const dateTime = () => z.iso.datetime();
 
 export const IdParam = z.strictObject({ id: uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/**
+ * Platform actions on a tenant: the reason recorded with the action in that tenant's audit log.
+ * Checked (trimmed, UTF-8, no control characters, at most AUDIT_REASON_MAX characters; required
+ * when the server runs with REQUIRE_AUDIT_REASON=true) before the route's own validation; the
+ * bound here is on the header's bytes.
+ */
+export const AuditReasonHeader = z.object({
+  'x-audit-reason': z
+    .string()
+    .max(AUDIT_REASON_MAX * 4)
+    .optional()
+    .openapi({
+      param: { in: 'header' },
+      description:
+        `Why a platform admin acts (at most ${AUDIT_REASON_MAX} characters, UTF-8, no control characters); ` +
+        "recorded with the action in the tenant's audit log. Required (400 without it) when the server runs " +
+        'with REQUIRE_AUDIT_REASON=true.',
+      example: 'Support ticket 4711: the school asked for a suspension',
+    }),
+});
 
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20, format: 'int32' }),

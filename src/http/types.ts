@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TenantRunner, TenantScope } from '../db/context.js';
 import type { Principal } from '../domain/roles.js';
+import type { AuditIntent, AuditService, PlatformActor } from '../services/audit.js';
 import type { AuthService } from '../services/auth.js';
 import type { CourseService } from '../services/courses.js';
 import type { CurrentTenantService } from '../services/current-tenant.js';
@@ -41,6 +42,8 @@ export interface AppServices {
   /** Self-service tenant registration (ALLOW_SELF_SIGNUP). */
   registration: RegistrationService;
   currentTenant: CurrentTenantService;
+  /** The audit log, and whether platform actions must give a reason. */
+  audit: AuditService;
   students: StudentService;
   courses: CourseService;
   enrollments: EnrollmentService;
@@ -69,6 +72,10 @@ export interface AppEnv {
     clientAddress: string;
     /** The tenant slug named by the request's subdomain under the configured base domain. */
     hostTenant?: string;
+    /** The audit entry the request's change must write (routes that declare one). */
+    audit?: AuditIntent;
+    /** A platform admin's request to an audited route: the admin, with the audit intent. */
+    actor?: PlatformActor;
     /** How long the request's tenant transaction took, from its first round trip to commit (metrics). */
     transactionMs?: number;
   };

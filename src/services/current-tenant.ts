@@ -1,9 +1,6 @@
 import type { TenantScope } from '../db/context.js';
-import { auditRepository } from '../db/repositories/events.js';
 import { ownTenantRepository, type SettingsWrite } from '../db/repositories/tenants.js';
 import { Errors } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
-import { decodeCursor, type PageQuery, toPage } from './pagination.js';
 import { type TenantDto, toTenantDto } from './tenant-dto.js';
 
 export interface SettingsPatch {
@@ -22,7 +19,7 @@ export function createCurrentTenantService() {
   return {
     get,
 
-    /** Settings change and its audit entry in the same transaction. */
+    /** The request's audit entry (tenant.settings_updated) is written on the same transaction. */
     async updateSettings(scope: TenantScope, patch: SettingsPatch): Promise<TenantDto> {
       const current = await get(scope);
       const data: SettingsWrite = {};
@@ -36,24 +33,7 @@ export function createCurrentTenantService() {
       }
       if (Object.keys(data).length === 0) return current;
       await ownTenantRepository(scope).updateSettings(data);
-      await auditRepository(scope).record({
-        id: newId(),
-        action: 'tenant.settings_updated',
-        actorId: scope.userId,
-        data: { ...patch },
-      });
       return get(scope);
-    },
-
-    async auditLog(scope: TenantScope, query: PageQuery) {
-      const rows = await auditRepository(scope).list({ limit: query.limit + 1, after: decodeCursor(query.cursor) });
-      return toPage(rows, query.limit, (e) => ({
-        id: e.id,
-        action: e.action,
-        actorId: e.actorId,
-        data: e.data,
-        createdAt: e.createdAt.toISOString(),
-      }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { assertPasswordStrength } from '../domain/passwords.js';
+import type { PlatformActor } from './audit.js';
 import type { RateLimitService } from './rate-limit.js';
 import type { TenantService } from './tenants.js';
 
@@ -25,7 +26,8 @@ export function createRegistrationService(deps: {
   return {
     enabled: deps.enabled,
 
-    async register(clientAddress: string, input: RegistrationInput) {
+    /** `actor` carries the request's audit entry (no platform admin acts: the new admin is the actor). */
+    async register(clientAddress: string, input: RegistrationInput, actor?: PlatformActor) {
       if (!deps.enabled) {
         throw new DomainError('not_found', 'self-service registration is not enabled on this server');
       }
@@ -39,7 +41,7 @@ export function createRegistrationService(deps: {
           decision.resetSeconds,
         );
       }
-      return deps.tenants.create(null, { ...input, plan: 'basic' });
+      return deps.tenants.create(actor ?? null, { ...input, plan: 'basic' });
     },
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../db/repositories/signing-keys.js';
 import { tenantRepository } from '../db/repositories/tenants.js';
 import { DomainError, Errors } from '../domain/errors.js';
+import { type ActorRef, adminIdOf, audited } from './audit.js';
 import type { KeyEncryption } from './key-encryption.js';
 import type { TenantCache } from './tenant-cache.js';
 
@@ -78,17 +79,21 @@ export function createTenantKeys(deps: {
     }
   }
 
-  async function platformChange(adminId: string, tenantId: string, change: 'rotate' | 'revoke') {
+  async function platformChange(actor: ActorRef, tenantId: string, change: 'rotate' | 'revoke') {
     const now = new Date();
-    const result = await deps.platformDb.platform(adminId, async ({ tx }) => {
-      const tenant = await tenantRepository(tx).get(tenantId);
-      if (!tenant) throw Errors.notFound('tenant');
-      if (tenant.status === 'deleted') throw Errors.invalidTransition(`${change} the signing key of`, tenant.status);
-      const keys = platformSigningKeyRepository(tx);
-      const ended = change === 'rotate' ? await keys.retireCurrent(tenantId, now) : await keys.revokeAll(tenantId, now);
-      const created = await keys.create(tenantId, await newKey(tenantId));
-      return { ended, kid: created.kid };
-    });
+    const result = await deps.platformDb.platform(
+      adminIdOf(actor),
+      audited(actor, async ({ tx }) => {
+        const tenant = await tenantRepository(tx).get(tenantId);
+        if (!tenant) throw Errors.notFound('tenant');
+        if (tenant.status === 'deleted') throw Errors.invalidTransition(`${change} the signing key of`, tenant.status);
+        const keys = platformSigningKeyRepository(tx);
+        const ended =
+          change === 'rotate' ? await keys.retireCurrent(tenantId, now) : await keys.revokeAll(tenantId, now);
+        const created = await keys.create(tenantId, await newKey(tenantId));
+        return { ended, kid: created.kid };
+      }),
+    );
     deps.cache.invalidate(tenantId);
     published = undefined;
     return result;
@@ -146,15 +151,15 @@ export function createTenantKeys(deps: {
      * A new key signs from now on; the previous one keeps verifying the tokens it signed until
      * they expire (one token lifetime).
      */
-    async rotate(adminId: string, tenantId: string) {
-      const { ended, kid } = await platformChange(adminId, tenantId, 'rotate');
+    async rotate(actor: ActorRef, tenantId: string) {
+      const { ended, kid } = await platformChange(actor, tenantId, 'rotate');
       const verifiesUntil = new Date(Date.now() + window).toISOString();
       return { kid, retired: ended.map((k) => ({ kid: k, verifiesUntil })) };
     },
 
     /** Every key of the tenant stops verifying at once (its access tokens are refused); a new one signs. */
-    async revoke(adminId: string, tenantId: string) {
-      const { ended, kid } = await platformChange(adminId, tenantId, 'revoke');
+    async revoke(actor: ActorRef, tenantId: string) {
+      const { ended, kid } = await platformChange(actor, tenantId, 'revoke');
       return { kid, revoked: ended };
     },
   };

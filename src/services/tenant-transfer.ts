@@ -5,6 +5,7 @@ import { auditRepository, platformAuditRepository } from '../db/repositories/eve
 import { TRANSFER_TABLES, transferReader } from '../db/repositories/transfer.js';
 import { Errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { type ActorRef, type AuditIntent, adminIdOf, audited, recordInTenant } from './audit.js';
 import { type Emit, transactionStream } from './transaction-stream.js';
 import { EXPORT_END_TYPE, EXPORT_TYPE, EXPORT_VERSION, plainRow } from './transfer-format.js';
 import { type ImportOptions, type ImportResult, type ImportSource, importRows } from './transfer-import.js';
@@ -46,10 +47,14 @@ export interface ExportOptions {
   onError: (err: unknown) => void;
 }
 
-const exported = (actorId: string | null, credentials: boolean) => ({
+/** The entry of an export made outside a request (the CLI); a request's comes from its route. */
+const exported = (actorId: string, actorType: 'user' | 'platform_admin', tenantId: string, credentials: boolean) => ({
   id: newId(),
   action: 'tenant.exported',
   actorId,
+  actorType,
+  targetType: 'tenant',
+  targetId: tenantId,
   data: { credentials },
 });
 
@@ -82,32 +87,50 @@ export function createTenantTransferService(deps: {
      * A tenant admin's export of its own tenant (the access rule admits tenant_admin only):
      * another tenant's id is 404, as if it did not exist. Never holds credential hashes.
      */
-    exportOwn(context: TenantContext, tenantId: string, opts: ExportOptions): Promise<ReadableStream<Uint8Array>> {
+    exportOwn(
+      context: TenantContext & { userId: string },
+      tenantId: string,
+      opts: ExportOptions & { audit?: AuditIntent },
+    ): Promise<ReadableStream<Uint8Array>> {
       if (context.tenantId !== tenantId) return Promise.reject(Errors.notFound('tenant'));
+      const { audit } = opts;
       return stream(
         (fn) => deps.bulk.snapshot.tenant(context, (scope) => fn(scope.tx)),
         tenantId,
         false,
-        () => deps.tenantDb.tenant(context, (scope) => auditRepository(scope).record(exported(context.userId, false))),
+        () =>
+          deps.tenantDb.tenant(context, (scope) =>
+            audit
+              ? recordInTenant(scope, audit, undefined)
+              : auditRepository(scope).record(exported(context.userId, 'user', tenantId, false)),
+          ),
         opts,
       );
     },
 
     /** A platform admin's export of any tenant; password hashes only when explicitly asked for. */
     exportAny(
-      adminId: string,
+      actor: ActorRef,
       tenantId: string,
       query: { includeCredentials: boolean },
       opts: ExportOptions,
     ): Promise<ReadableStream<Uint8Array>> {
       const credentials = query.includeCredentials;
+      const adminId = adminIdOf(actor);
       return stream(
         (fn) => deps.bulk.snapshot.platform(adminId, (scope) => fn(scope.tx)),
         tenantId,
         credentials,
         () =>
-          deps.platformDb.platform(adminId, (scope) =>
-            platformAuditRepository(scope).record(tenantId, exported(adminId, credentials)),
+          deps.platformDb.platform(
+            adminId,
+            typeof actor === 'string'
+              ? (scope) =>
+                  platformAuditRepository(scope).record(
+                    tenantId,
+                    exported(actor, 'platform_admin', tenantId, credentials),
+                  )
+              : audited(actor, async () => undefined),
           ),
         opts,
       );

@@ -23,6 +23,7 @@ import {
 } from '../domain/tenant/status.js';
 import { createTenant } from '../domain/tenant/tenant.js';
 import { normaliseEmail } from '../domain/users.js';
+import { type ActorRef, adminIdOf, audited } from './audit.js';
 import { decodeCursor, type Page, type PageQuery, toPage } from './pagination.js';
 import { hashPassword } from './passwords.js';
 import { type TenantDto, toTenantDto } from './tenant-dto.js';
@@ -87,41 +88,45 @@ export function createTenantService(deps: {
    * the status is still the one read, refused again by the database's trigger otherwise, and
    * recorded as an event in the same transaction.
    */
-  async function changeStatus(adminId: string, id: string, action: StatusAction): Promise<TenantDto> {
+  async function changeStatus(actor: ActorRef, id: string, action: StatusAction): Promise<TenantDto> {
     const now = new Date();
+    const adminId = adminIdOf(actor);
     const result = await changed(
       id,
-      deps.db.platform(adminId, async ({ tx }) => {
-        const tenants = tenantRepository(tx);
-        const current = await tenants.get(id);
-        if (!current) throw Errors.notFound('tenant');
-        assertTransition(current.status, action);
-        if (action === 'restore') assertRestorable(current.purgeAfter, now);
-        const to = TRANSITIONS[action].to as TenantStatus;
-        const until = action === 'delete' ? purgeAfter(now, graceDays) : undefined;
-        const moved = await tenants.moveStatus(id, TRANSITIONS[action].from, {
-          status: to,
-          ...(until ? { purgeAfter: until } : {}),
-        });
-        if (!moved) {
-          const latest = await tenants.get(id);
-          if (!latest) throw Errors.notFound('tenant');
-          assertTransition(latest.status, action);
-          throw Errors.invalidTransition(action, latest.status);
-        }
-        await outbox.append(tx, [
-          domainEvent(STATUS_EVENTS[action], id, {
-            tenantId: id,
-            actorId: adminId,
-            from: current.status,
-            to,
-            ...(until ? { purgeAfter: until.toISOString() } : {}),
-          }),
-        ]);
-        const row = await tenants.get(id);
-        if (!row) throw Errors.notFound('tenant');
-        return toTenantDto(row);
-      }),
+      deps.db.platform(
+        adminId,
+        audited(actor, async ({ tx }) => {
+          const tenants = tenantRepository(tx);
+          const current = await tenants.get(id);
+          if (!current) throw Errors.notFound('tenant');
+          assertTransition(current.status, action);
+          if (action === 'restore') assertRestorable(current.purgeAfter, now);
+          const to = TRANSITIONS[action].to as TenantStatus;
+          const until = action === 'delete' ? purgeAfter(now, graceDays) : undefined;
+          const moved = await tenants.moveStatus(id, TRANSITIONS[action].from, {
+            status: to,
+            ...(until ? { purgeAfter: until } : {}),
+          });
+          if (!moved) {
+            const latest = await tenants.get(id);
+            if (!latest) throw Errors.notFound('tenant');
+            assertTransition(latest.status, action);
+            throw Errors.invalidTransition(action, latest.status);
+          }
+          await outbox.append(tx, [
+            domainEvent(STATUS_EVENTS[action], id, {
+              tenantId: id,
+              actorId: adminId,
+              from: current.status,
+              to,
+              ...(until ? { purgeAfter: until.toISOString() } : {}),
+            }),
+          ]);
+          const row = await tenants.get(id);
+          if (!row) throw Errors.notFound('tenant');
+          return toTenantDto(row);
+        }),
+      ),
     );
     deps.onEvents?.();
     return result;
@@ -155,31 +160,39 @@ export function createTenantService(deps: {
 
   return {
     /** Tenant, settings, first admin and TenantCreated are written atomically, or not at all. */
-    async create(adminId: string | null, input: CreateTenantInput) {
+    async create(actor: ActorRef | null, input: CreateTenantInput) {
+      const adminId = actor === null ? null : adminIdOf(actor);
       const plan = canonicalPlan(input.plan ?? 'basic') ?? 'basic';
       const passwordHash = await (deps.hashPassword ?? hashPassword)(input.admin.password);
       const adminUserId = newId();
       const { tenant, event } = createTenant({ name: input.name, slug: input.slug, plan, adminUserId });
       const signingKey = await deps.newSigningKey?.(tenant.id);
-      const result = await deps.db.platform(adminId, async ({ tx }) => {
-        const tenants = tenantRepository(tx);
-        // A taken slug is the unique index's conflict (409); no lookup before the insert.
-        const row = await tenants.create(tenant);
-        const settings = await tenants.createSettings({ tenantId: tenant.id, plan, timezone: input.timezone ?? 'UTC' });
-        const admin = await tenants.createUser(tenant.id, {
-          id: adminUserId,
-          email: normaliseEmail(input.admin.email),
-          name: input.admin.name,
-          role: 'tenant_admin',
-          passwordHash,
-        });
-        if (signingKey) await platformSigningKeyRepository(tx).create(tenant.id, signingKey);
-        await outbox.append(tx, [event]);
-        return {
-          tenant: toTenantDto({ ...row, settings }),
-          admin: { id: admin.id, email: admin.email, name: admin.name, role: admin.role },
-        };
-      });
+      const result = await deps.db.platform(
+        adminId,
+        audited(actor, async ({ tx }) => {
+          const tenants = tenantRepository(tx);
+          // A taken slug is the unique index's conflict (409); no lookup before the insert.
+          const row = await tenants.create(tenant);
+          const settings = await tenants.createSettings({
+            tenantId: tenant.id,
+            plan,
+            timezone: input.timezone ?? 'UTC',
+          });
+          const admin = await tenants.createUser(tenant.id, {
+            id: adminUserId,
+            email: normaliseEmail(input.admin.email),
+            name: input.admin.name,
+            role: 'tenant_admin',
+            passwordHash,
+          });
+          if (signingKey) await platformSigningKeyRepository(tx).create(tenant.id, signingKey);
+          await outbox.append(tx, [event]);
+          return {
+            tenant: toTenantDto({ ...row, settings }),
+            admin: { id: admin.id, email: admin.email, name: admin.name, role: admin.role },
+          };
+        }),
+      );
       deps.onEvents?.();
       return result;
     },
@@ -203,51 +216,56 @@ export function createTenantService(deps: {
      * first — the lock every limited create takes — so no create can slip in between the count
      * and the change.
      */
-    async update(adminId: string, id: string, patch: TenantUpdate): Promise<TenantDto> {
-      const work = deps.db.platform(adminId, async ({ tx }) => {
-        const tenants = tenantRepository(tx);
-        const current = await tenants.get(id);
-        if (!current) throw Errors.notFound('tenant');
-        if (current.status === 'deleted') throw Errors.invalidTransition('update', current.status);
-        const fromPlan = planOf(current.settings?.plan);
-        const toPlan = patch.plan ? planOf(patch.plan) : undefined;
-        const settings: SettingsWrite = {};
-        if (toPlan) settings.plan = toPlan;
-        if (patch.limits) settings.limits = applyOverrides<number>(current.settings?.limits, patch.limits);
-        if (patch.features) settings.features = applyOverrides<boolean>(current.settings?.features, patch.features);
-        if (settings.plan !== undefined || settings.limits !== undefined) {
-          const locked = await tenants.lockSettings(id);
-          if (!locked) throw Errors.notFound('tenant');
-          const limits = effectiveLimits(settings.plan ?? locked.plan, settings.limits ?? locked.limits);
-          const over = limitsExceeded(limits, await tenants.countedUsage(id));
-          if (over.length > 0) throw Errors.overLimit(over);
-        }
-        if (Object.keys(settings).length) await tenants.updateSettings(id, settings);
-        const row = await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() });
-        const events: AnyDomainEvent[] = [];
-        const changedFields = Object.keys(patch).filter((k) => patch[k as keyof TenantUpdate] !== undefined);
-        if (changedFields.length > 0) {
-          events.push(domainEvent('TenantUpdated', id, { tenantId: id, actorId: adminId, changed: changedFields }));
-        }
-        if (toPlan && toPlan !== fromPlan) {
-          events.push(
-            domainEvent('TenantPlanChanged', id, { tenantId: id, actorId: adminId, from: fromPlan, to: toPlan }),
-          );
-        }
-        await outbox.append(tx, events);
-        return toTenantDto(row);
-      });
+    async update(actor: ActorRef, id: string, patch: TenantUpdate): Promise<TenantDto> {
+      const adminId = adminIdOf(actor);
+      const work = deps.db.platform(
+        adminId,
+        audited(actor, async ({ tx }) => {
+          const tenants = tenantRepository(tx);
+          const current = await tenants.get(id);
+          if (!current) throw Errors.notFound('tenant');
+          if (current.status === 'deleted') throw Errors.invalidTransition('update', current.status);
+          const fromPlan = planOf(current.settings?.plan);
+          const toPlan = patch.plan ? planOf(patch.plan) : undefined;
+          const settings: SettingsWrite = {};
+          if (toPlan) settings.plan = toPlan;
+          if (patch.limits) settings.limits = applyOverrides<number>(current.settings?.limits, patch.limits);
+          if (patch.features) settings.features = applyOverrides<boolean>(current.settings?.features, patch.features);
+          if (settings.plan !== undefined || settings.limits !== undefined) {
+            const locked = await tenants.lockSettings(id);
+            if (!locked) throw Errors.notFound('tenant');
+            const limits = effectiveLimits(settings.plan ?? locked.plan, settings.limits ?? locked.limits);
+            const over = limitsExceeded(limits, await tenants.countedUsage(id));
+            if (over.length > 0) throw Errors.overLimit(over);
+          }
+          if (Object.keys(settings).length) await tenants.updateSettings(id, settings);
+          const row = await tenants.update(id, patch.name ? { name: patch.name } : { updatedAt: new Date() });
+          const events: AnyDomainEvent[] = [];
+          const changedFields = Object.keys(patch).filter((k) => patch[k as keyof TenantUpdate] !== undefined);
+          if (changedFields.length > 0) {
+            events.push(domainEvent('TenantUpdated', id, { tenantId: id, actorId: adminId, changed: changedFields }));
+          }
+          if (toPlan && toPlan !== fromPlan) {
+            events.push(
+              domainEvent('TenantPlanChanged', id, { tenantId: id, actorId: adminId, from: fromPlan, to: toPlan }),
+            );
+          }
+          await outbox.append(tx, events);
+          return toTenantDto(row);
+        }),
+      );
       const result = await changed(id, work);
       deps.onEvents?.();
       return result;
     },
 
-    suspend: (adminId: string, id: string) => changeStatus(adminId, id, 'suspend'),
-    reactivate: (adminId: string, id: string) => changeStatus(adminId, id, 'reactivate'),
+    suspend: (actor: ActorRef, id: string) => changeStatus(actor, id, 'suspend'),
+    reactivate: (actor: ActorRef, id: string) => changeStatus(actor, id, 'reactivate'),
     /** Soft delete: the tenant's users lose access at once; restorable during the grace period. */
-    remove: (adminId: string, id: string) => changeStatus(adminId, id, 'delete'),
-    restore: (adminId: string, id: string) => changeStatus(adminId, id, 'restore'),
-    purge: (adminId: string, id: string) => purge(adminId, id),
+    remove: (actor: ActorRef, id: string) => changeStatus(actor, id, 'delete'),
+    restore: (actor: ActorRef, id: string) => changeStatus(actor, id, 'restore'),
+    /** The tenant's audit log goes with it: the purge's record is the TenantPurged platform event. */
+    purge: (actor: ActorRef, id: string) => purge(adminIdOf(actor), id),
 
     /** Purges deleted tenants whose grace period is over, one transaction each; returns their ids. */
     async sweep(now = new Date(), limit = 100): Promise<string[]> {

@@ -77,6 +77,7 @@ export function cloneMapper(source: TenantHeader['tenant'], target: CloneTarget,
               tenantId,
               id: map(item.row.id),
               actorId: mapOptional(item.row.actorId),
+              targetId: mapOptional(item.row.targetId),
               data: mapJson(item.row.data) as never,
             },
           };

@@ -104,14 +104,23 @@ const rowSchemas: { [T in TransferTable]: z.ZodType<TransferRows[T]> } = {
     dispatchedAt: timestamp.nullable(),
     attempts: z.number().int().min(0).max(2_147_483_647),
   }),
-  audit_log: z.strictObject({
-    tenantId: id,
-    id,
-    action: text(200),
-    actorId: id.nullable(),
-    data: jsonObject,
-    createdAt: timestamp,
-  }),
+  audit_log: z
+    .strictObject({
+      tenantId: id,
+      id,
+      action: text(200),
+      actorId: id.nullable(),
+      // Exports written before audit entries named their actor's kind, target, request and reason
+      // lack these: such an entry imports with its actor as a user's (or the system's, without one).
+      actorType: z.enum(['user', 'platform_admin', 'system']).optional(),
+      targetType: text(200).nullable().optional(),
+      targetId: id.nullable().optional(),
+      requestId: text(128).nullable().optional(),
+      reason: text(500).nullable().optional(),
+      data: jsonObject,
+      createdAt: timestamp,
+    })
+    .transform((row) => ({ ...row, actorType: row.actorType ?? (row.actorId ? 'user' : 'system') })),
 };
 
 export const RowLine = z.strictObject({ table: z.enum(TRANSFER_TABLES), row: z.unknown() });

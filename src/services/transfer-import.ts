@@ -2,9 +2,11 @@ import type { PlatformRunner, Tx } from '../db/context.js';
 import { tenantRepository } from '../db/repositories/tenants.js';
 import { type TransferTable, transferWriter } from '../db/repositories/transfer.js';
 import { Errors } from '../domain/errors.js';
+import { domainEvent } from '../domain/events.js';
 import { newId } from '../domain/ids.js';
 import { SLUG_PATTERN } from '../domain/tenant/tenant.js';
 import { type TenantDto, toTenantDto } from './tenant-dto.js';
+import { transactionalOutbox } from './tenants.js';
 import { cloneMapper } from './transfer-clone.js';
 import type { TenantHeader } from './transfer-format.js';
 import { type LineLimits, type SourceLine, sourceLines } from './transfer-lines.js';
@@ -123,10 +125,21 @@ export async function importRows(
     const { sha256 } = check.finish();
 
     const created = await tenantRepository(tx).get(tenant.id);
+    const mode = clone ? 'clone' : 'restore';
+    await transactionalOutbox.append(tx, [
+      domainEvent('TenantImported', tenant.id, {
+        tenantId: tenant.id,
+        actorId: adminId,
+        mode,
+        sourceId: source_.id,
+        counts: { ...check.counts },
+        sha256,
+      }),
+    ]);
     return {
       tenant: toTenantDto(created!),
       counts: { ...check.counts },
-      mode: clone ? 'clone' : 'restore',
+      mode,
       sha256,
     };
   });

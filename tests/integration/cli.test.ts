@@ -35,12 +35,36 @@ async function cli(...argv: string[]) {
   const code =
     typeof parsed === 'number'
       ? parsed
-      : await runCommand({ services: h.services, adminId: h.platformAdminId, io }, parsed);
+      : await runCommand({ services: h.services, adminId: h.platformAdminId, io, reason: parsed.reason }, parsed);
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 const json = <T>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
 
 describe('the tenant CLI', () => {
+  it('when an operator acts on a tenant with --reason, then its audit log records it as the API would, and a bad reason changes nothing', async () => {
+    const t = await h.createTenant();
+    const suspended = await cli('suspend', t.id, '--reason', 'Ticket 9: unpaid', '--json');
+    expect(suspended.code).toBe(0);
+    const entries = await asPlatform(h, (tx) =>
+      tx.auditEntry.findMany({ where: { tenantId: t.id, action: 'tenant.suspended' } }),
+    );
+    expect(entries).toEqual([
+      expect.objectContaining({
+        actorId: h.platformAdminId,
+        actorType: 'platform_admin',
+        targetType: 'tenant',
+        targetId: t.id,
+        reason: 'Ticket 9: unpaid',
+        requestId: null,
+      }),
+    ]);
+    const refused = await cli('reactivate', t.id, '--reason', 'tab\there');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/validation_failed/);
+    const status = await asPlatform(h, (tx) => tx.tenant.findUnique({ where: { id: t.id }, select: { status: true } }));
+    expect(status?.status).toBe('suspended');
+  });
+
   it('when an operator creates, shows, suspends, reactivates and deletes a tenant, then each command acts through the services', async () => {
     const slug = randomSlug('cli');
     const created = await cli(

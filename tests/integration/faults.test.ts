@@ -167,10 +167,10 @@ describe('statement timeout', () => {
 });
 
 describe('outbox across a restart', () => {
-  it('when PostgreSQL restarts before the outbox runs, then a drain afterwards writes the TenantCreated audit entry exactly once', async () => {
+  it('when PostgreSQL restarts before the outbox runs, then a drain afterwards writes the TenantCreated subscriber’s audit entry exactly once', async () => {
     const t = await h.createTenant(); // the dispatcher is never started here: the event stays pending
     const audit = () =>
-      db.superQuery<{ id: string }>(`SELECT id FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.created'`, [
+      db.superQuery<{ id: string }>(`SELECT id FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.provisioned'`, [
         t.id,
       ]);
     expect(await audit()).toEqual([]);

@@ -219,19 +219,24 @@ describe('maxCourses', () => {
 });
 
 describe('statementTimeoutMs', () => {
-  /** Holds the tenant's quota lock for `ms` in a transaction of its own, so a create must wait. */
-  async function holdQuotaLock(t: TestTenant, ms: number): Promise<{ held: Promise<void> }> {
+  /** Holds the tenant's quota lock in a transaction of its own until released (at most `ms`), so a create must wait. */
+  async function holdQuotaLock(t: TestTenant, ms: number) {
     let locked!: () => void;
     const isLocked = new Promise<void>((resolve) => {
       locked = resolve;
     });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+      setTimeout(resolve, ms);
+    });
     const held = h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx }) => {
       await tx.$queryRaw`SELECT used FROM app.lock_quota(${t.id}::uuid, 'students')`;
       locked();
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await released;
     });
     await isLocked;
-    return { held };
+    return { held, release };
   }
 
   it('when a tenant’s plan has a short statement timeout, then its slow statement is cut off with 503 while another tenant’s waits and succeeds', async () => {
@@ -239,19 +244,34 @@ describe('statementTimeoutMs', () => {
     const patient = await h.createTenant();
     expect((await patchTenant(quick, { limits: { statementTimeoutMs: 300 } })).status).toBe(200);
 
-    const a = await holdQuotaLock(quick, 2_000);
+    // Held far longer than the 300 ms timeout: only the tenant's own timeout can end the wait.
+    const a = await holdQuotaLock(quick, 10_000);
     const started = Date.now();
     const cut = await h.request('POST', '/api/v1/students', { token: quick.token, body: studentInput() });
     const elapsed = Date.now() - started;
-    await expectProblem(cut, 503, 'service_unavailable');
-    expect(elapsed).toBeLessThan(1_500);
+    a.release();
     await a.held;
+    await expectProblem(cut, 503, 'service_unavailable');
+    expect(elapsed).toBeLessThan(8_000);
 
+    // The other tenant (basic: 5 s) waits out a 1 s lock and succeeds.
     const b = await holdQuotaLock(patient, 1_000);
     const waited = await h.request('POST', '/api/v1/students', { token: patient.token, body: studentInput() });
     expect(waited.status).toBe(201);
     await b.held;
     expect(await studentCount(quick)).toBe(0);
     expect(await studentCount(patient)).toBe(1);
+  });
+
+  it('when a tenant transaction carries a plan timeout, then it is set transaction-locally, and never above the server’s ceiling', async () => {
+    const t = await h.createTenant();
+    const show = (statementTimeoutMs?: number) =>
+      h.runner.tenant({ tenantId: t.id, userId: null, statementTimeoutMs }, async ({ tx }) => {
+        const [row] = await tx.$queryRaw<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+        return row?.statement_timeout;
+      });
+    expect(await show(300)).toBe('300ms');
+    expect(await show(600_000)).toBe('15s'); // the harness's DB_STATEMENT_TIMEOUT_MS
+    expect(await show()).toBe('15s');
   });
 });

@@ -9,6 +9,7 @@ import { logLines, type ServerProcess, startServerProcess } from '../support/ser
 const DRAIN_MS = 3000;
 const CLIENTS = 12;
 let server: ServerProcess | undefined;
+let viaNpm: ServerProcess | undefined;
 // Inside a 0700 directory, as `mktemp -d` makes them: started by root, the server must make it
 // enterable for the postgres user that runs the embedded PostgreSQL.
 const outerDir = mkdtempSync(join(tmpdir(), 'tenantry-shutdown-'));
@@ -16,6 +17,7 @@ const dataDir = join(outerDir, 'data');
 
 afterAll(async () => {
   await server?.stop(5000);
+  await viaNpm?.stop(5000);
   rmSync(outerDir, { recursive: true, force: true });
 });
 
@@ -177,4 +179,23 @@ describe('graceful shutdown', () => {
       expect(server.output()).not.toContain(secret);
     }
   }, 240_000);
+
+  it('when `npm start` itself receives SIGTERM, then the server behind it shuts down gracefully and no process is left serving', async () => {
+    viaNpm = await startServerProcess(
+      {
+        DATA_DIR: join(outerDir, 'npm-data'),
+        EMBEDDED_PG_PORT: String(await freePort()),
+        PLATFORM_ADMIN_PASSWORD: 'platform-password-npm-start-1',
+        SHUTDOWN_DRAIN_MS: '200',
+      },
+      { readyMs: 120_000, viaNpm: true },
+    );
+    expect((await fetch(`${viaNpm.origin}/health/ready`)).status).toBe(200);
+    viaNpm.signal('SIGTERM');
+    expect(await viaNpm.exited).toBe(0);
+    const logs = logLines(viaNpm.output());
+    expect(logs.some((l) => l.msg === 'shut down' && l.code === 0)).toBe(true);
+    // npm has exited: the server behind it must not be left listening as an orphan.
+    await expect(fetch(`${viaNpm.origin}/health/live`)).rejects.toThrow();
+  }, 180_000);
 });

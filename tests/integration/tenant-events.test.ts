@@ -91,10 +91,10 @@ interface AuditBody {
 }
 
 const auditEntries = (t: TestTenant) =>
-  asTenant(h, t, (tx) => tx.auditEntry.findMany({ where: { tenantId: t.id, action: 'tenant.created' } }));
+  asTenant(h, t, (tx) => tx.auditEntry.findMany({ where: { tenantId: t.id, action: 'tenant.provisioned' } }));
 
 describe('the TenantCreated subscriber', () => {
-  it('when the outbox is drained, then the tenant admin sees one tenant.created audit entry and the event is dispatched', async () => {
+  it('when the outbox is drained, then the tenant admin sees one tenant.provisioned audit entry and the event is dispatched', async () => {
     const t = await h.createTenant();
     const other = await h.createTenant();
     await eventually(async () => {
@@ -103,7 +103,7 @@ describe('the TenantCreated subscriber', () => {
     });
     const res = await h.request('GET', '/api/v1/audit-log', { token: t.token });
     expect(res.status).toBe(200);
-    const entries = (await readJson<PageBody<AuditBody>>(res)).data.filter((e) => e.action === 'tenant.created');
+    const entries = (await readJson<PageBody<AuditBody>>(res)).data.filter((e) => e.action === 'tenant.provisioned');
     expect(entries).toHaveLength(1);
     expect(entries[0]?.data).toMatchObject({ slug: t.slug, adminUserId: t.adminId });
 

@@ -234,7 +234,7 @@ export interface paths {
         put?: never;
         /**
          * Purge a deleted tenant now
-         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed.
+         * @description Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one transaction, at once rather than at the end of the grace period. Answers the counts removed. The tenant’s audit log goes with it: the purge is recorded as the `TenantPurged` platform event.
          */
         post: operations["purgeTenant"];
         delete?: never;
@@ -492,7 +492,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant’s audit log */
+        /**
+         * List the tenant’s audit log
+         * @description Every change made in the tenant — by its users, and by platform admins acting on it (with their reason) — in the order written (by id, oldest first, like every list), filtered by action, actor and time.
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -940,9 +943,19 @@ export interface components {
         AuditEntry: {
             /** Format: uuid */
             id: string;
+            /** @example student.created */
             action: string;
             /** Format: uuid */
             actorId: string | null;
+            /** @enum {string} */
+            actorType: "user" | "platform_admin" | "system";
+            /** @example student */
+            targetType: string | null;
+            /** Format: uuid */
+            targetId: string | null;
+            requestId: string | null;
+            /** @description A platform admin’s X-Audit-Reason */
+            reason: string | null;
             data?: unknown;
             /** Format: date-time */
             createdAt: string;
@@ -1973,7 +1986,10 @@ export interface operations {
     createTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2204,7 +2220,10 @@ export interface operations {
     deleteTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2305,7 +2324,10 @@ export interface operations {
     updateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2423,7 +2445,10 @@ export interface operations {
     suspendTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2526,7 +2551,10 @@ export interface operations {
     reactivateTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2629,7 +2657,10 @@ export interface operations {
     restoreTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2835,7 +2866,10 @@ export interface operations {
     rotateTenantSigningKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2938,7 +2972,10 @@ export interface operations {
     revokeTenantSigningKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3463,7 +3500,10 @@ export interface operations {
                 /** @description Platform admins only: include users’ password hashes */
                 includeCredentials?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description Why a platform admin acts (at most 500 characters, UTF-8, no control characters); recorded with the action in the tenant's audit log. Required (400 without it) when the server runs with REQUIRE_AUDIT_REASON=true. */
+                "x-audit-reason"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4712,6 +4752,14 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description Only this action */
+                action?: string;
+                /** @description Only entries by this user or platform admin */
+                actor?: string;
+                /** @description Entries written at or after this instant (ISO-8601 with a time zone) */
+                from?: string;
+                /** @description Entries written before this instant (ISO-8601 with a time zone) */
+                to?: string;
             };
             header?: never;
             path?: never;

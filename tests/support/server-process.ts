@@ -19,10 +19,19 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<number | string>;
 }
 
-/** The real server (`src/server.ts`, as `npm start` runs it) as a child process on a free port. */
-export async function startServerProcess(env: Record<string, string>, opts: { readyMs?: number } = {}) {
+/**
+ * The real server (`src/server.ts`, as `npm start` runs it) as a child process on a free port;
+ * with `viaNpm`, `npm start` itself, so the child is npm and signals go to npm's own process.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  opts: { readyMs?: number; viaNpm?: boolean } = {},
+) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const [command, args] = opts.viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'src/server.ts']];
+  const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -106,17 +106,50 @@ export function eventRepository(tx: Tx) {
   };
 }
 
+export type ActorType = 'user' | 'platform_admin' | 'system';
+
 export interface AuditRecord {
   id: string;
   action: string;
   actorId?: string | null;
+  /** Who acted: a tenant user, a platform admin, or the server itself (no actor). */
+  actorType?: ActorType;
+  targetType?: string | null;
+  targetId?: string | null;
+  requestId?: string | null;
+  /** A platform admin's stated reason (X-Audit-Reason). */
+  reason?: string | null;
   data?: JsonValue;
 }
 
+/** What the audit log can be filtered by; `after` is the last id of the previous page. */
+export interface AuditQuery {
+  limit: number;
+  after?: string;
+  action?: string;
+  actorId?: string;
+  from?: Date;
+  to?: Date;
+}
+
 async function recordAudit(tx: Tx, tenantId: string, entry: AuditRecord): Promise<void> {
+  const actorId = entry.actorId ?? null;
   // Idempotent on id, so at-least-once delivery writes one entry.
   await tx.auditEntry.createMany({
-    data: [{ tenantId, id: entry.id, action: entry.action, actorId: entry.actorId ?? null, data: entry.data ?? {} }],
+    data: [
+      {
+        tenantId,
+        id: entry.id,
+        action: entry.action,
+        actorId,
+        actorType: entry.actorType ?? (actorId ? 'user' : 'system'),
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        requestId: entry.requestId ?? null,
+        reason: entry.reason ?? null,
+        data: entry.data ?? {},
+      },
+    ],
     skipDuplicates: true,
   });
 }
@@ -125,9 +158,15 @@ async function recordAudit(tx: Tx, tenantId: string, entry: AuditRecord): Promis
 export function auditRepository({ tx, tenantId }: TenantScope) {
   return {
     record: (entry: AuditRecord) => recordAudit(tx, tenantId, entry),
-    list(query: { limit: number; after?: string }): Promise<AuditRow[]> {
+    /** In id order (UUIDv7: the order entries were written); `from` inclusive, `to` exclusive. */
+    list(query: AuditQuery): Promise<AuditRow[]> {
       const where: Prisma.AuditEntryWhereInput = { tenantId };
       if (query.after) where.id = { gt: query.after };
+      if (query.action) where.action = query.action;
+      if (query.actorId) where.actorId = query.actorId;
+      if (query.from || query.to) {
+        where.createdAt = { ...(query.from && { gte: query.from }), ...(query.to && { lt: query.to }) };
+      }
       return tx.auditEntry.findMany({ where, orderBy: { id: 'asc' }, take: query.limit });
     },
   };

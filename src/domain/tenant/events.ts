@@ -34,6 +34,21 @@ export interface TenantStatusChangedPayload {
   purgeAfter?: string;
 }
 
+/**
+ * A tenant written from an export (restored under its ids, or cloned beside its source): the
+ * import's record, kept outside the tenant's own tables so that export → import → export stays
+ * identical. Counts and the export's checksum only.
+ */
+export interface TenantImportedPayload {
+  tenantId: string;
+  actorId: string | null;
+  mode: 'restore' | 'clone';
+  /** The source tenant's id (a clone's differs from tenantId). */
+  sourceId: string;
+  counts: Record<string, number>;
+  sha256: string | null;
+}
+
 /** Written after every row of the tenant is gone: counts only, no data. */
 export interface TenantPurgedPayload {
   tenantId: string;

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { DomainError, Errors } from '../../domain/errors.js';
 import type { Feature } from '../../domain/tenant/plans.js';
+import { recordInTenant } from '../../services/audit.js';
 import type { AppEnv } from '../types.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
@@ -73,10 +74,17 @@ export const requireFeature = (feature: Feature) =>
 
 class Rollback extends Error {}
 
+/** The response body of a successful change, for its audit entry's target. */
+async function resultOf(res: Response): Promise<unknown> {
+  if (!/json/i.test(res.headers.get('content-type') ?? '')) return undefined;
+  return res.clone().json();
+}
+
 /**
  * Runs the rest of the request inside one tenant transaction whose first statement sets the
  * tenant context; the handler gets it as `c.var.scope`. It commits only when the handler
- * succeeded: an error response rolls it back.
+ * succeeded: an error response rolls it back. A route that declares an audit entry gets it
+ * written on the same transaction, after the handler and before the commit.
  */
 export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
   const { tenantId, userId, role, issuedAt } = tenantOf(c);
@@ -91,6 +99,8 @@ export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
       // is then answered in its place (a 503 rather than a 500, say).
       if (c.error && !(c.error instanceof DomainError)) throw c.error;
       if (c.error || c.res.status >= 400) throw new Rollback();
+      const intent = c.var.audit;
+      if (intent) await recordInTenant(scope, intent, await resultOf(c.res));
     });
   } catch (err) {
     if (err instanceof Rollback || err === c.error) return;

@@ -115,6 +115,7 @@ export const changePassword = defineRoute(access.tenant(), {
   method: 'post',
   path: '/me/password',
   tags,
+  audit: { action: 'user.password_changed', target: 'user', id: 'caller' },
   request: {
     body: jsonBody(
       z.strictObject({ currentPassword: text(200).min(1), newPassword: text(200).min(1) }).openapi('PasswordChange'),

@@ -20,6 +20,7 @@ export const create = defineRoute(access.tenant(WRITERS), {
   method: 'post',
   path: '/courses',
   tags,
+  audit: { action: 'course.created', target: 'course' },
   request: { body: jsonBody(CourseCreate, { code: 'MATH-101', title: 'Algebra I', capacity: 30 }) },
   responses: { 201: jsonResponse(Course, 'Created'), ...errorResponses },
 });
@@ -40,6 +41,7 @@ export const patch = defineRoute(access.tenant(WRITERS), {
   method: 'patch',
   path: '/courses/{id}',
   tags,
+  audit: { action: 'course.updated', target: 'course' },
   request: { params: IdParam, body: jsonBody(CoursePatch, { title: 'Algebra I (honours)', capacity: null }) },
   responses: { 200: jsonResponse(Course, 'Updated'), ...errorResponses },
 });
@@ -50,6 +52,7 @@ export const remove = defineRoute(access.tenant(WRITERS), {
   method: 'delete',
   path: '/courses/{id}',
   tags,
+  audit: { action: 'course.deleted', target: 'course' },
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted, with its enrollments' }, ...errorResponses },
 });

@@ -20,6 +20,11 @@ export const create = defineRoute(access.tenant(WRITERS), {
   method: 'post',
   path: '/courses/{id}/enrollments',
   tags,
+  audit: {
+    action: 'enrollment.created',
+    target: 'course',
+    data: ({ body }) => ({ studentId: (body as { studentId: string }).studentId }),
+  },
   request: { params: IdParam, body: jsonBody(EnrollmentCreate, { studentId: '4f6a1c2e-8d3b-4a7e-9b1f-2c5d6e7f8a90' }) },
   responses: { 201: jsonResponse(Enrollment, 'Enrolled (409 when full or already enrolled)'), ...errorResponses },
 });
@@ -30,6 +35,7 @@ export const remove = defineRoute(access.tenant(WRITERS), {
   method: 'delete',
   path: '/courses/{id}/enrollments/{studentId}',
   tags,
+  audit: { action: 'enrollment.deleted', target: 'course', data: ({ params }) => ({ studentId: params.studentId }) },
   request: { params: EnrollmentParams },
   responses: { 204: { description: 'Unenrolled' }, ...errorResponses },
 });

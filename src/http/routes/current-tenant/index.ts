@@ -8,7 +8,9 @@ export function currentTenantRouter() {
     .openapi(routes.patchSettings, async (c) =>
       c.json(await c.var.services.currentTenant.updateSettings(c.var.scope, c.req.valid('json')), 200),
     )
-    .openapi(routes.auditLog, async (c) =>
-      c.json(await c.var.services.currentTenant.auditLog(c.var.scope, c.req.valid('query')), 200),
-    );
+    .openapi(routes.auditLog, async (c) => {
+      const { from, to, ...query } = c.req.valid('query');
+      const range = { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
+      return c.json(await c.var.services.audit.list(c.var.scope, { ...query, ...range }), 200);
+    });
 }

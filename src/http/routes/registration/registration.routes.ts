@@ -11,6 +11,13 @@ export const register = defineRoute(access.public, {
   method: 'post',
   path: '/tenants/register',
   tags: ['Registration'],
+  audit: {
+    action: 'tenant.registered',
+    target: 'tenant',
+    id: 'body:tenant.id',
+    tenant: 'body:tenant.id',
+    actor: 'body:admin.id',
+  },
   description:
     'Only where the server runs with `ALLOW_SELF_SIGNUP=true` (otherwise 404). Creates the tenant on the basic plan, ' +
     'its settings, its first tenant admin and the `TenantCreated` event atomically, exactly as a platform admin’s ' +

@@ -29,6 +29,7 @@ export const create = defineRoute(access.tenant(WRITERS), {
   method: 'post',
   path: '/students',
   tags,
+  audit: { action: 'student.created', target: 'student' },
   request: { body: jsonBody(StudentCreate, STUDENT_EXAMPLE) },
   responses: { 201: jsonResponse(Student, 'Created'), ...errorResponses },
 });
@@ -40,6 +41,15 @@ export const bulk = defineRoute(access.tenant(WRITERS), {
   method: 'post',
   path: '/students/bulk',
   tags,
+  audit: {
+    action: 'student.bulk_created',
+    target: 'student',
+    id: 'none',
+    data: ({ result }) => {
+      const { created, ids } = result as { created: number; ids: string[] };
+      return { count: created, ids };
+    },
+  },
   request: {
     body: jsonBody(StudentBulk, {
       students: [STUDENT_EXAMPLE, { studentNo: 'S-1002', firstName: 'Lisa', lastName: 'Simpson' }],
@@ -67,6 +77,7 @@ export const patch = defineRoute(access.tenant(WRITERS), {
   method: 'patch',
   path: '/students/{id}',
   tags,
+  audit: { action: 'student.updated', target: 'student' },
   request: { params: IdParam, body: jsonBody(StudentPatch, { email: null, active: false }) },
   responses: { 200: jsonResponse(Student, 'Updated'), ...errorResponses },
 });
@@ -77,6 +88,7 @@ export const remove = defineRoute(access.tenant(WRITERS), {
   method: 'delete',
   path: '/students/{id}',
   tags,
+  audit: { action: 'student.deleted', target: 'student' },
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' }, ...errorResponses },
 });

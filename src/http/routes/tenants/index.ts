@@ -1,4 +1,5 @@
 import { Errors } from '../../../domain/errors.js';
+import { actorOf } from '../../audit.js';
 import { createRouter } from '../../openapi.js';
 import type { AppServices } from '../../types.js';
 import * as keyRoutes from './signing-keys.routes.js';
@@ -11,11 +12,11 @@ const keysOf = (services: AppServices) => {
 };
 
 // Tenant management runs in platform-plane transactions its service opens; the acting admin
-// is passed along for the audit trail.
+// (with the route's audit intent) is passed along, and the service's transaction writes the entry.
 export function tenantsRouter() {
   return createRouter()
     .openapi(routes.create, async (c) =>
-      c.json(await c.var.services.tenants.create(c.var.principal.userId, c.req.valid('json')), 201),
+      c.json(await c.var.services.tenants.create(actorOf(c.var), c.req.valid('json')), 201),
     )
     .openapi(routes.list, async (c) =>
       c.json(await c.var.services.tenants.list(c.var.principal.userId, c.req.valid('query')), 200),
@@ -25,29 +26,29 @@ export function tenantsRouter() {
     )
     .openapi(routes.patch, async (c) => {
       const { id } = c.req.valid('param');
-      return c.json(await c.var.services.tenants.update(c.var.principal.userId, id, c.req.valid('json')), 200);
+      return c.json(await c.var.services.tenants.update(actorOf(c.var), id, c.req.valid('json')), 200);
     })
     .openapi(routes.suspend, async (c) =>
-      c.json(await c.var.services.tenants.suspend(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await c.var.services.tenants.suspend(actorOf(c.var), c.req.valid('param').id), 200),
     )
     .openapi(routes.reactivate, async (c) =>
-      c.json(await c.var.services.tenants.reactivate(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await c.var.services.tenants.reactivate(actorOf(c.var), c.req.valid('param').id), 200),
     )
     .openapi(routes.restore, async (c) =>
-      c.json(await c.var.services.tenants.restore(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await c.var.services.tenants.restore(actorOf(c.var), c.req.valid('param').id), 200),
     )
     .openapi(routes.purge, async (c) =>
       c.json(await c.var.services.tenants.purge(c.var.principal.userId, c.req.valid('param').id), 200),
     )
     .openapi(routes.remove, async (c) => {
-      await c.var.services.tenants.remove(c.var.principal.userId, c.req.valid('param').id);
+      await c.var.services.tenants.remove(actorOf(c.var), c.req.valid('param').id);
       return c.body(null, 204);
     })
     .openapi(keyRoutes.rotateSigningKey, async (c) =>
-      c.json(await keysOf(c.var.services).rotate(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await keysOf(c.var.services).rotate(actorOf(c.var), c.req.valid('param').id), 200),
     )
     .openapi(keyRoutes.revokeSigningKey, async (c) =>
-      c.json(await keysOf(c.var.services).revoke(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await keysOf(c.var.services).revoke(actorOf(c.var), c.req.valid('param').id), 200),
     )
     .openapi(routes.events, async (c) =>
       c.json(await c.var.services.events.list(c.var.principal.userId, c.req.valid('query')), 200),

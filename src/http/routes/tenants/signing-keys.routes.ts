@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_ACTIONS } from '../../../domain/audit.js';
 import { access, defineRoute } from '../../access.js';
-import { dateTime, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
+import { AuditReasonHeader, dateTime, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 
 const tags = ['Tenants (platform admin)'] as const;
 const kid = z
@@ -36,7 +37,12 @@ export const rotateSigningKey = defineRoute(access.platform, {
     'A new key signs the tenant’s access tokens; tokens signed by the previous one stay valid until they ' +
     'expire (one token lifetime), then it verifies nothing. Other tenants are untouched.' +
     disabled,
-  request: { params: IdParam },
+  audit: {
+    action: TENANT_ACTIONS.rotateSigningKey,
+    target: 'tenant',
+    data: ({ result }) => ({ kid: (result as { kid: string }).kid }),
+  },
+  request: { params: IdParam, headers: AuditReasonHeader },
   responses: { 200: jsonResponse(Rotated, 'Rotated'), ...errorResponses },
 });
 
@@ -50,6 +56,11 @@ export const revokeSigningKey = defineRoute(access.platform, {
     'Every key of the tenant stops verifying at once, so all of its access tokens are refused (401); a new key ' +
     'signs from now on (refresh tokens are not signed and keep working). Other tenants are untouched.' +
     disabled,
-  request: { params: IdParam },
+  audit: {
+    action: TENANT_ACTIONS.revokeSigningKeys,
+    target: 'tenant',
+    data: ({ result }) => ({ kid: (result as { kid: string }).kid }),
+  },
+  request: { params: IdParam, headers: AuditReasonHeader },
   responses: { 200: jsonResponse(Revoked, 'Revoked'), ...errorResponses },
 });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { TENANT_ACTIONS } from '../../../domain/audit.js';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
+import { AuditReasonHeader, errorResponses, IdParam, jsonBody, jsonResponse, page } from '../../openapi.js';
 import {
   DomainEvent,
   EventListQuery,
@@ -29,13 +30,21 @@ const one = (
   responses: { 200: jsonResponse(Tenant, description), ...errorResponses },
 });
 
+/** A platform action on one tenant, recorded in that tenant's audit log with the admin's reason. */
+const onTenant = (action: (typeof TENANT_ACTIONS)[keyof typeof TENANT_ACTIONS]) => ({
+  audit: { action, target: 'tenant' },
+  request: { params: IdParam, headers: AuditReasonHeader },
+});
+
 export const create = defineRoute(access.platform, {
   operationId: 'createTenant',
   summary: 'Create a tenant with its first admin',
   method: 'post',
   path: '/tenants',
   tags,
+  audit: { action: TENANT_ACTIONS.create, target: 'tenant', id: 'body:tenant.id', tenant: 'body:tenant.id' },
   request: {
+    headers: AuditReasonHeader,
     body: jsonBody(TenantCreate, {
       name: 'Springfield High',
       slug: 'springfield-high',
@@ -61,15 +70,16 @@ export const list = defineRoute(access.platform, {
 });
 
 export const get = defineRoute(access.platform, one('get', '/tenants/{id}', 'getTenant', 'Get a tenant', 'The tenant'));
-export const suspend = defineRoute(
-  access.platform,
-  one('post', '/tenants/{id}/suspend', 'suspendTenant', 'Suspend a tenant', 'Suspended'),
-);
-export const reactivate = defineRoute(
-  access.platform,
-  one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
-);
+export const suspend = defineRoute(access.platform, {
+  ...one('post', '/tenants/{id}/suspend', 'suspendTenant', 'Suspend a tenant', 'Suspended'),
+  ...onTenant(TENANT_ACTIONS.suspend),
+});
+export const reactivate = defineRoute(access.platform, {
+  ...one('post', '/tenants/{id}/reactivate', 'reactivateTenant', 'Reactivate a suspended tenant', 'Reactivated'),
+  ...onTenant(TENANT_ACTIONS.reactivate),
+});
 export const restore = defineRoute(access.platform, {
+  ...onTenant(TENANT_ACTIONS.restore),
   ...one(
     'post',
     '/tenants/{id}/restore',
@@ -77,6 +87,7 @@ export const restore = defineRoute(access.platform, {
     'Restore a deleted tenant',
     'Active again, with all its data',
   ),
+  request: { params: IdParam, headers: AuditReasonHeader },
   description: 'Only a deleted tenant, before its grace period ends (`purgeAfter`); otherwise 409 invalid_transition.',
 });
 
@@ -88,15 +99,18 @@ export const purge = defineRoute(access.platform, {
   tags,
   description:
     'Only a deleted tenant (409 invalid_transition otherwise): removes the tenant and every row of it in one ' +
-    'transaction, at once rather than at the end of the grace period. Answers the counts removed.',
+    'transaction, at once rather than at the end of the grace period. Answers the counts removed. The ' +
+    'tenant’s audit log goes with it: the purge is recorded as the `TenantPurged` platform event.',
   request: { params: IdParam },
   responses: { 200: jsonResponse(PurgeResult, 'Purged'), ...errorResponses },
 });
 
 export const patch = defineRoute(access.platform, {
   ...one('patch', '/tenants/{id}', 'updateTenant', 'Change a tenant’s name, plan, limits or features', 'Updated'),
+  audit: { action: TENANT_ACTIONS.update, target: 'tenant' },
   request: {
     params: IdParam,
+    headers: AuditReasonHeader,
     body: jsonBody(TenantPatch, { plan: 'standard', limits: { requestsPerMinute: 1200 }, features: { reports: true } }),
   },
 });
@@ -107,7 +121,7 @@ export const remove = defineRoute(access.platform, {
   method: 'delete',
   path: '/tenants/{id}',
   tags,
-  request: { params: IdParam },
+  ...onTenant(TENANT_ACTIONS.delete),
   description:
     'Soft delete: its users lose access at once (as if suspended) and it leaves the default list; ' +
     '`POST /tenants/{id}/restore` brings it back until `purgeAfter`, then the sweep purges it.',

@@ -1,5 +1,6 @@
 import { DomainError, Errors } from '../../../domain/errors.js';
 import type { ImportOptions } from '../../../services/tenant-transfer.js';
+import { actorOf } from '../../audit.js';
 import { createRouter } from '../../openapi.js';
 import * as routes from './transfer.routes.js';
 
@@ -43,10 +44,10 @@ export function tenantTransferRouter() {
       const opts = { onError: (err: unknown) => logger.error({ err, tenantId: id }, 'tenant export aborted') };
       let body: ReadableStream<Uint8Array>;
       if (principal.kind === 'platform') {
-        body = await c.var.services.transfer.exportAny(principal.userId, id, { includeCredentials }, opts);
+        body = await c.var.services.transfer.exportAny(actorOf(c.var), id, { includeCredentials }, opts);
       } else {
         if (includeCredentials) throw Errors.forbidden('credentials are exported for platform admins only');
-        body = await c.var.services.transfer.exportOwn(principal, id, opts);
+        body = await c.var.services.transfer.exportOwn(principal, id, { ...opts, audit: c.var.audit });
       }
       return untyped(
         c.body(body, 200, {

@@ -1,5 +1,6 @@
+import { TENANT_ACTIONS } from '../../../domain/audit.js';
 import { access, defineRoute } from '../../access.js';
-import { errorResponses, IdParam, jsonResponse } from '../../openapi.js';
+import { AuditReasonHeader, errorResponses, IdParam, jsonResponse } from '../../openapi.js';
 import {
   ExportQuery,
   ImportQuery,
@@ -57,7 +58,12 @@ export const exportTenant = defineRoute(access.tenantOrPlatform(['tenant_admin']
     '`export` feature (403 feature_disabled otherwise; a platform admin can always export). Users’ password hashes are ' +
     'included only for a platform admin who asks with `includeCredentials=true`; without them, imported users ' +
     'cannot log in until a tenant admin sets their password.',
-  request: { params: IdParam, query: ExportQuery },
+  audit: {
+    action: TENANT_ACTIONS.export,
+    target: 'tenant',
+    data: ({ query }) => ({ credentials: query.includeCredentials === 'true' }),
+  },
+  request: { params: IdParam, query: ExportQuery, headers: AuditReasonHeader },
   responses: { 200: ndjson('Every row of the tenant, from one consistent snapshot'), ...errorResponses },
 });
 

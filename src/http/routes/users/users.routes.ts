@@ -51,6 +51,7 @@ export const create = defineRoute(access.tenant(['tenant_admin']), {
   method: 'post',
   path: '/users',
   tags,
+  audit: { action: 'user.created', target: 'user' },
   request: {
     body: jsonBody(z.strictObject(fields).openapi('UserCreate'), {
       email: 'edna@springfield.example',
@@ -78,6 +79,7 @@ export const patch = defineRoute(access.tenant(['tenant_admin']), {
   method: 'patch',
   path: '/users/{id}',
   tags,
+  audit: { action: 'user.updated', target: 'user' },
   request: {
     params: IdParam,
     body: jsonBody(
@@ -100,6 +102,7 @@ export const remove = defineRoute(access.tenant(['tenant_admin']), {
   method: 'delete',
   path: '/users/{id}',
   tags,
+  audit: { action: 'user.deleted', target: 'user' },
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' }, ...errorResponses },
 });
