@@ -173,6 +173,20 @@ function assertBodyExample(config: RouteFields): void {
 }
 
 /**
+ * A platform admin's audited action takes the reason header, and its document says so (the
+ * middleware checks the header either way; this keeps the OpenAPI document telling the truth).
+ */
+function assertReasonHeader(rule: Access, config: RouteFields): void {
+  if (!config.audit || (rule.kind !== 'platform' && rule.kind !== 'tenant-or-platform')) return;
+  const headers = config.request?.headers as { shape?: Record<string, unknown> } | undefined;
+  if (!headers?.shape?.['x-audit-reason']) {
+    throw new Error(
+      `${config.operationId}: an audited platform action must document X-Audit-Reason (AuditReasonHeader)`,
+    );
+  }
+}
+
+/**
  * createRoute with its access rule: the only way routes are declared (a test checks that no
  * route file calls createRoute itself), so no route can ship without one, nor without an
  * operationId, a summary, declared tags and an example of its body. The rule also decides the
@@ -180,6 +194,7 @@ function assertBodyExample(config: RouteFields): void {
  */
 export function defineRoute<A extends Access, const R extends RouteFields>(rule: A, config: R) {
   assertBodyExample(config);
+  assertReasonHeader(rule, config);
   const { feature, audit, ...route } = config;
   const limited = isRateLimited(rule) ? withRateLimit(route.responses) : route.responses;
   return createRoute({
