@@ -212,6 +212,9 @@ export async function distributeSchema(
       let step = '';
       try {
         await db.query(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+        // The tenants table carries the lifecycle trigger (sql/05_lifecycle.sql), a row trigger
+        // that reads only its row: safe on every placement of a reference table.
+        await db.query('SET LOCAL citus.enable_unsafe_triggers TO on');
         const { rows: keys } = await db.query<{ table: string; name: string; def: string }>(
           `SELECT c.relname AS table, f.conname AS name, pg_catalog.pg_get_constraintdef(f.oid) AS def
              FROM pg_catalog.pg_constraint f

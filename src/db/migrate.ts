@@ -87,11 +87,15 @@ export async function migrate(
     const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
     const result: MigrationResult = { applied: [], alreadyApplied: 0, distributed: false };
     // On Citus, DDL on a reference table after parallel DDL on distributed tables in the same
-    // transaction is refused; one connection per worker (sequential mode) allows both.
+    // transaction is refused; one connection per worker (sequential mode) allows both. Citus
+    // also refuses any trigger on its tables unless told otherwise: the tenant state machine
+    // (sql/05_lifecycle.sql) is a row trigger on the tenants reference table, which reads
+    // nothing but its row, so it runs on each placement alike.
     const begin = (await citusInstalled(client))
       ? async () => {
           await client.query('BEGIN');
           await client.query(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+          await client.query('SET LOCAL citus.enable_unsafe_triggers TO on');
         }
       : () => client.query('BEGIN');
     for (const m of listMigrations()) {

@@ -58,7 +58,15 @@ describe('as the runtime login in SQL', () => {
     const sqls = ['SET ROLE tenantry_platform', 'SET LOCAL ROLE tenantry_platform'];
     expect(await codes(sqls)).toEqual(allDenied(sqls));
     await client.query('SELECT app.begin_request($1, $2)', [a.id, a.adminId]);
-    expect(await codes(sqls)).toEqual(allDenied(sqls));
+    if (h.db.citus) {
+      // On Citus a SET LOCAL in a transaction that already reached the workers is sent to them
+      // as well; a refusal there ends that worker connection, and Citus reports the loss of it.
+      for (const sql of sqls) {
+        const r = await attempt(client, sql);
+        const refused = r.code === DENIED || /failure on connection marked as essential/.test(r.message ?? '');
+        expect({ sql, refused, message: r.message }).toEqual({ sql, refused: true, message: r.message });
+      }
+    } else expect(await codes(sqls)).toEqual(allDenied(sqls));
     expect((await client.query('SELECT current_user AS u')).rows).toEqual([{ u: 'tenantry_app' }]);
   });
 
@@ -145,11 +153,15 @@ describe('as the platform login in SQL', () => {
     ).rows[0]!;
     const where = 'WHERE tenant_id = $1 AND id = $2';
     const params = [event.tenant_id, event.id];
-    for (const set of [`payload = '{}'`, `type = 'Forged'`, `tenant_id = '${b.id}'`, `occurred_at = now()`])
+    for (const set of [`payload = '{}'`, `type = 'Forged'`, `occurred_at = now()`])
       expect({ set, code: (await attempt(client, `UPDATE domain_events SET ${set} ${where}`, params)).code }).toEqual({
         set,
         code: DENIED,
       });
+    // On Citus nobody may change the distribution column (Citus refuses it before the grant is looked at).
+    const move = await attempt(client, `UPDATE domain_events SET tenant_id = '${b.id}' ${where}`, params);
+    if (h.db.citus) expect(move).toMatchObject({ code: '0A000', message: expect.stringMatching(/partition value/) });
+    else expect(move.code).toBe(DENIED);
     for (const set of ['dispatched_at = now()', 'attempts = attempts + 1']) {
       const sql = `UPDATE domain_events SET ${set} ${where}`;
       expect(await done(sql, params)).toEqual({ sql, code: undefined, rowCount: 1 });

@@ -176,9 +176,12 @@ describe('pool safety under interleaved tenants', () => {
     const probe = `pool_probe_${randomBytes(4).toString('hex')}`;
     const su = new pg.Client({ connectionString: h.db.superUrl });
     await su.connect();
-    await su.query(
-      `CREATE ROLE ${probe} NOLOGIN; GRANT ${probe} TO tenantry_app; GRANT SELECT ON students TO ${probe}`,
-    );
+    // One statement at a time (Citus refuses role DDL after a distributed GRANT in one
+    // transaction); on Citus the workers log in as the role chosen with SET ROLE, so it must
+    // be able to log in there (the test cluster trusts loopback).
+    await su.query(`CREATE ROLE ${probe} ${h.db.citus ? 'LOGIN' : 'NOLOGIN'}`);
+    await su.query(`GRANT ${probe} TO tenantry_app`);
+    await su.query(`GRANT SELECT ON students TO ${probe}`);
     const dirty = new pg.Pool({ connectionString: h.db.runtimeUrl, max: 2 });
     try {
       const [one, two] = await Promise.all([dirty.connect(), dirty.connect()]);
@@ -191,12 +194,14 @@ describe('pool safety under interleaved tenants', () => {
         expect.arrayContaining([
           expect.stringMatching(new RegExp(`app.current_tenant_id is still '${tenants[0]!.id}'`)),
           expect.stringMatching(new RegExp(`runs as ${probe} \\(session tenantry_app\\)`)),
-          expect.stringMatching(/sees \d+ students with no tenant set/),
+          // On Citus set_config never reaches the workers, so the leftover tenant shows no rows there.
+          ...(h.db.citus ? [] : [expect.stringMatching(/sees \d+ students with no tenant set/)]),
         ]),
       );
     } finally {
       await dirty.end();
-      await su.query(`REVOKE ALL ON students FROM ${probe}; DROP ROLE ${probe}`);
+      await su.query(`REVOKE ALL ON students FROM ${probe}`);
+      await su.query(`DROP ROLE ${probe}`);
       await su.end();
     }
   });

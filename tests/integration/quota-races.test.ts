@@ -26,9 +26,13 @@ const countOf = (t: TestTenant, table: 'student' | 'user') =>
 
 /** Sessions of this database blocked on a lock inside app.lock_quota (the runtime role sees its own). */
 async function waitingOnQuotaLock(): Promise<number> {
+  // On Citus the row lock is waited for on a worker, under the shard's statement: Citus's
+  // cluster-wide view of lock waits names the coordinator's statement that waits.
   const { rows } = await h.clients.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%lock_quota%'`,
+    h.db.citus
+      ? `SELECT count(*)::int AS n FROM citus_lock_waits WHERE blocked_statement LIKE '%lock_quota%'`
+      : `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%lock_quota%'`,
   );
   return rows[0]!.n;
 }

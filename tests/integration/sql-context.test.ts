@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { gucInjections, injectionHeaders, PROBE, probeRequests, recordStatements } from '../support/guc-probes.js';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
@@ -11,6 +11,7 @@ import { attempt, readableTenantTables, runtimeClient } from '../support/sql-run
 // that could change it; the role cannot step around it; statistics do not leak values.
 const recorder = recordStatements(); // before the harness's pool opens its first connection
 let h: Harness;
+const onCitus = inject('db').citus;
 let a: TestTenant;
 let b: TestTenant;
 let client: pg.Client;
@@ -169,7 +170,8 @@ describe('what the runtime role can and cannot do', () => {
     // RLS guards against application code that forgets a filter, not against arbitrary SQL as
     // tenantry_app: the test above shows no user input becomes SQL.
     await client.query('BEGIN');
-    await client.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [b.id]);
+    // SET LOCAL, as app.begin_request does: on Citus only SET LOCAL reaches the workers.
+    await client.query(`SET LOCAL app.current_tenant_id = ${client.escapeLiteral(b.id)}`);
     expect(Number(await one('SELECT count(*) FROM students'))).toBe(B_ROWS);
   });
 });
@@ -183,33 +185,86 @@ describe('what the runtime role can and cannot do', () => {
 // values frequent in other tenants. ALTER TABLE ... ALTER COLUMN ... SET STATISTICS 0 on a
 // sensitive column would remove the latter, at the cost of plan quality.
 describe('statistics and catalog exposure', () => {
-  it('when students are analyzed, then pg_statistic is denied and pg_stats shows the runtime role no tenant table', async () => {
-    const su = await runtimeClient(h.db.superUrl);
-    try {
-      await su.query('ANALYZE students');
-      // Control: the values are in the statistics, for a role that RLS does not bind.
-      const stats = await su.query(
-        `SELECT most_common_vals::text AS v FROM pg_stats WHERE tablename = 'students' AND attname = 'first_name'`,
-      );
-      expect(stats.rows[0]?.v).toContain(secret);
-    } finally {
-      await su.end();
-    }
-    await client.query('BEGIN');
-    expect((await attempt(client, 'SELECT count(*) FROM pg_statistic')).code).toBe('42501');
-    const tables = await readableTenantTables(client);
-    const visible = `SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = ANY ($1)`;
-    // pg_stats hides tables whose RLS applies to the reader (row_security_active): no context,
-    // tenant A, and the platform role alike.
-    expect(Number(await one(visible, [tables]))).toBe(0);
-    await client.query('SELECT app.begin_request($1, null)', [a.id]);
-    expect(Number(await one(visible, [tables]))).toBe(0);
-    const platform = await runtimeClient(h.db.platformUrl);
-    try {
-      const seen = await platform.query(visible, [tables]);
-      expect(Number(seen.rows[0]?.count)).toBe(0);
-    } finally {
-      await platform.end();
-    }
-  });
+  // On Citus the coordinator's students table holds no rows (its statistics are empty): the
+  // values live in the shards' statistics on the workers, checked by the test after this one.
+  it.skipIf(onCitus)(
+    'when students are analyzed, then pg_statistic is denied and pg_stats shows the runtime role no tenant table (not on Citus: the coordinator holds no rows to analyze; the shard test below checks the workers)',
+    async () => {
+      const su = await runtimeClient(h.db.superUrl);
+      try {
+        await su.query('ANALYZE students');
+        // Control: the values are in the statistics, for a role that RLS does not bind.
+        const stats = await su.query(
+          `SELECT most_common_vals::text AS v FROM pg_stats WHERE tablename = 'students' AND attname = 'first_name'`,
+        );
+        expect(stats.rows[0]?.v).toContain(secret);
+      } finally {
+        await su.end();
+      }
+      await client.query('BEGIN');
+      expect((await attempt(client, 'SELECT count(*) FROM pg_statistic')).code).toBe('42501');
+      const tables = await readableTenantTables(client);
+      const visible = `SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = ANY ($1)`;
+      // pg_stats hides tables whose RLS applies to the reader (row_security_active): no context,
+      // tenant A, and the platform role alike.
+      expect(Number(await one(visible, [tables]))).toBe(0);
+      await client.query('SELECT app.begin_request($1, null)', [a.id]);
+      expect(Number(await one(visible, [tables]))).toBe(0);
+      const platform = await runtimeClient(h.db.platformUrl);
+      try {
+        const seen = await platform.query(visible, [tables]);
+        expect(Number(seen.rows[0]?.count)).toBe(0);
+      } finally {
+        await platform.end();
+      }
+    },
+  );
+});
+
+describe('statistics and catalog exposure on Citus', () => {
+  it.runIf(onCitus)(
+    'when the shards of students are analyzed on the workers, then there pg_statistic is denied and pg_stats shows the runtime login no shard of a tenant table',
+    async () => {
+      const su = await runtimeClient(h.db.superUrl);
+      let workers: string[];
+      try {
+        await su.query('ANALYZE students');
+        // Control: the values are in the shards' statistics, for a role that RLS does not bind.
+        const { rows } = await su.query<{ result: string }>(
+          `SELECT result FROM run_command_on_shards('students', $cmd$SELECT most_common_vals::text FROM pg_stats
+            WHERE (quote_ident(schemaname) || '.' || quote_ident(tablename))::regclass = '%s'::regclass
+              AND attname = 'first_name'$cmd$)`,
+        );
+        expect(rows.some((r) => r.result?.includes(secret))).toBe(true);
+        const nodes = await su.query<{ node_name: string; node_port: number }>(
+          'SELECT node_name, node_port FROM citus_get_active_worker_nodes()',
+        );
+        workers = nodes.rows.map((n) => {
+          const u = new URL(h.db.runtimeUrl);
+          u.hostname = n.node_name;
+          u.port = String(n.node_port);
+          return u.toString();
+        });
+      } finally {
+        await su.end();
+      }
+      expect(workers.length).toBeGreaterThan(0);
+      for (const url of workers) {
+        // The runtime login straight on a worker, with and without a tenant.
+        const worker = await runtimeClient(url);
+        try {
+          await worker.query('BEGIN');
+          expect((await attempt(worker, 'SELECT count(*) FROM pg_statistic')).code).toBe('42501');
+          const visible = `SELECT count(*)::int AS n FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename
+                           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                          WHERE s.schemaname = 'public'`;
+          expect((await worker.query(visible)).rows[0]?.n).toBe(0);
+          await worker.query(`SET LOCAL app.current_tenant_id = ${worker.escapeLiteral(a.id)}`);
+          expect((await worker.query(visible)).rows[0]?.n).toBe(0);
+        } finally {
+          await worker.end();
+        }
+      }
+    },
+  );
 });

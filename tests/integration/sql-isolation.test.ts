@@ -125,7 +125,9 @@ describe('tenant A set', () => {
     expect((await insertStudent(b.tenant.id)).code).toBe('42501');
     expect((await insertStudent(a.tenant.id)).code).toBeUndefined();
     const move = await attempt(client, 'UPDATE students SET tenant_id = $1 WHERE id = $2', [b.tenant.id, a.studentId]);
-    expect(move.code).toBe('42501');
+    // On Citus the distribution column cannot be changed at all: Citus refuses before RLS is asked.
+    if (h.db.citus) expect(move).toMatchObject({ code: '0A000', message: expect.stringMatching(/partition value/) });
+    else expect(move.code).toBe('42501');
   });
 
   it("when tenant A enrolls B's student or into B's course, then the composite foreign key refuses (23503)", async () => {
@@ -136,15 +138,15 @@ describe('tenant A set', () => {
         courseId,
         studentId,
       ]);
+    // On Citus the worker's error names the shard's copy of the constraint (<name>_<shard id>)
+    // in its message only.
+    const refused = (name: string) =>
+      h.db.citus
+        ? { code: '23503', message: expect.stringMatching(new RegExp(`"${name}_\\d+"`)) }
+        : { code: '23503', constraint: name };
     expect((await enroll(a.courseId, a.studentId)).code).toBeUndefined();
-    expect(await enroll(a.courseId, b.studentId)).toMatchObject({
-      code: '23503',
-      constraint: 'enrollments_tenant_id_student_id_fkey',
-    });
-    expect(await enroll(b.courseId, a.studentId)).toMatchObject({
-      code: '23503',
-      constraint: 'enrollments_tenant_id_course_id_fkey',
-    });
+    expect(await enroll(a.courseId, b.studentId)).toMatchObject(refused('enrollments_tenant_id_student_id_fkey'));
+    expect(await enroll(b.courseId, a.studentId)).toMatchObject(refused('enrollments_tenant_id_course_id_fkey'));
   });
 });
 

@@ -33,6 +33,7 @@ export async function startFaultDb(): Promise<FaultDb> {
     adminUrl,
     superUrl,
     dataDir,
+    citus: false,
     async stop() {
       await server?.stop();
       server = undefined;

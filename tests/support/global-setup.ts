@@ -19,6 +19,8 @@ export interface TestDatabase {
   /** A superuser URL on the same cluster (fixture setup only). */
   superUrl: string;
   dataDir: string;
+  /** The test database is a distributed one on a Citus coordinator (tests adapt where Citus differs). */
+  citus: boolean;
 }
 
 declare module 'vitest' {
@@ -92,6 +94,7 @@ export default async function setup(project: TestProject) {
       runtimeUrl: withDatabase(external, database, 'tenantry_app', appPassword),
       platformUrl: withDatabase(external, database, 'tenantry_platform', platformPassword),
       dataDir,
+      citus: citus !== null,
     };
     teardown = async () => {
       const client = new pg.Client({ connectionString: external });
@@ -105,7 +108,7 @@ export default async function setup(project: TestProject) {
     const { startEmbeddedPostgres } = await importEmbedded();
     const embedded = await startEmbeddedPostgres({ dataDir, port });
     const { superUrl, adminUrl, runtimeUrl, platformUrl } = embedded;
-    db = { superUrl, adminUrl, runtimeUrl, platformUrl, dataDir };
+    db = { superUrl, adminUrl, runtimeUrl, platformUrl, dataDir, citus: false };
     teardown = async () => {
       await embedded.stop();
     };

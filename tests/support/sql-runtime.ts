@@ -5,6 +5,7 @@ export interface Attempt {
   /** SQLSTATE when the statement failed, else undefined. */
   code?: string;
   constraint?: string;
+  message?: string;
   rowCount?: number;
   rows: Record<string, unknown>[];
 }
@@ -26,8 +27,8 @@ export async function attempt(client: pg.Client, sql: string, params: unknown[] 
     const res = await client.query(sql, params);
     return { rowCount: res.rowCount ?? 0, rows: res.rows };
   } catch (err) {
-    const e = err as { code?: string; constraint?: string };
-    return { code: e.code, constraint: e.constraint, rows: [] };
+    const e = err as { code?: string; constraint?: string; message?: string };
+    return { code: e.code, constraint: e.constraint, message: e.message, rows: [] };
   } finally {
     await client.query('ROLLBACK TO SAVEPOINT attempt');
   }

@@ -78,3 +78,30 @@ export function unroutedScans(plan: PlanNode, tenantTables: Set<string>): Unrout
   visit(plan);
   return found;
 }
+
+/**
+ * On a Citus coordinator the plan is Citus's own: every distributed part of it names how many
+ * shard tasks it runs. A statement routed to one shard has one task; anything more fans out.
+ * Reported like the scans above, with the tasks' relation names (shard names carry the table's).
+ */
+export function fannedOutTasks(plan: unknown, tenantTables: Set<string>): UnroutedScan[] {
+  const found: UnroutedScan[] = [];
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const node = value as Record<string, unknown>;
+    const tasks = node['Task Count'];
+    if (typeof tasks === 'number' && tasks > 1) {
+      const text = JSON.stringify(node);
+      const tables = [...tenantTables].filter((t) => new RegExp(`"${t}(_\\d+)?"`).test(text));
+      for (const table of tables.length > 0 ? tables : ['(distributed plan)'])
+        found.push({ table, node: `Citus job of ${tasks} tasks`, conditions: [] });
+    }
+    for (const v of Object.values(node)) visit(v);
+  };
+  visit(plan);
+  return found;
+}

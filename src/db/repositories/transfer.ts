@@ -109,14 +109,55 @@ function columnJson(rows: readonly object[]): string {
   return JSON.stringify(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [columnOf(k), v]))));
 }
 
+/**
+ * The same batch as a multi-row VALUES list, one text parameter per value (PostgreSQL casts
+ * each to its column's type). On Citus an INSERT … SELECT from a function is executed by
+ * copying the rows into the shards, and COPY FROM is refused on tables with row-level
+ * security; a VALUES list is routed as a plain INSERT. At most 1,000 rows of a few dozen
+ * columns: within the 65,535 parameters of a statement.
+ */
+function valuesStatement(table: TransferTable, rows: readonly object[]): { sql: string; params: (string | null)[] } {
+  const fields = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row)) fields.add(key);
+  const params: (string | null)[] = [];
+  const tuples = rows.map((row) => {
+    const values = [...fields].map((field) => {
+      const value = (row as Record<string, unknown>)[field];
+      if (value === undefined) return 'DEFAULT';
+      params.push(textParam(value));
+      return `$${params.length}`;
+    });
+    return `(${values.join(', ')})`;
+  });
+  const columns = [...fields].map((f) => `"${columnOf(f)}"`).join(', ');
+  return { sql: `INSERT INTO public."${table}" (${columns}) VALUES ${tuples.join(', ')}`, params };
+}
+
+/** A value as the text PostgreSQL casts to its column: dates in ISO-8601, JSON values as JSON. */
+function textParam(value: unknown): string | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 /** Inserts imported rows; the caller runs it on one platform transaction, in TRANSFER_TABLES order. */
 export function transferWriter(tx: Tx) {
+  let citus: Promise<boolean> | undefined;
+  const onCitus = () =>
+    (citus ??= tx.$queryRaw<
+      { citus: boolean }[]
+    >`SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') AS citus`.then(
+      (r) => r[0]?.citus === true,
+    ));
   return {
     /** One batch of rows of one table, read from the given lines of the import (named in a refusal). */
     async insert<T extends TransferTable>(table: T, rows: TransferRows[T][], lines: string): Promise<void> {
       if (rows.length === 0) return;
       try {
-        await tx.$executeRawUnsafe(insertStatement(table, rows), columnJson(rows));
+        if (await onCitus()) {
+          const { sql, params } = valuesStatement(table, rows);
+          await tx.$executeRawUnsafe(sql, ...params);
+        } else await tx.$executeRawUnsafe(insertStatement(table, rows), columnJson(rows));
       } catch (err) {
         throw refusal(table, lines, err);
       }
