@@ -3,11 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from '../src/db/migrate.js';
 import { parseOptions, SCENARIO_NAMES, selected } from './lib/args.js';
 import { type BenchDatabase, openDatabase, postgresVersion } from './lib/database.js';
-import { PROFILE_DIR, runHttpScenarios } from './lib/http.js';
+import { type PoolMemory, PROFILE_DIR, runHttpScenarios } from './lib/http.js';
 import { stopLoad } from './lib/load.js';
 import { killAllChildrenSync, type ServerProcess } from './lib/processes.js';
-import { profileMarkdown } from './lib/profile.js';
-import { consoleTables, machineInfo, markdownReport, type ScenarioReport } from './lib/report.js';
+import { profileMarkdown, stagesByScenario, stagesMarkdown } from './lib/profile.js';
+import {
+  consoleTables,
+  machineInfo,
+  markdownReport,
+  poolSection,
+  type ScenarioReport,
+  tenantsSection,
+} from './lib/report.js';
 import { type BenchSection, loadSection, OPTIONAL_SECTIONS } from './lib/sections.js';
 
 // `npm run bench`: Tenantry vs. a raw pg baseline vs. the naive Prisma pattern over HTTP, then
@@ -93,21 +100,38 @@ async function main(): Promise<number> {
   );
 
   let scenarios: ScenarioReport[] = [];
+  let pools: PoolMemory[] = [];
   if (scenarioNames.length) {
-    scenarios = await runHttpScenarios({
+    ({ reports: scenarios, pools } = await runHttpScenarios({
       options: opts,
       db,
       scenarios: scenarioNames,
       track: (s) => servers.push(s),
       log,
-    });
+    }));
   } else {
     await migrate(db.adminUrl, () => undefined);
   }
   const { sections, failures } = await runSections({ db, quick: opts.quick, only: (n) => selected(opts, n) });
+  if (pools.length) sections.unshift(poolSection(pools, opts));
+  if (opts.tenantCounts.length > 1 && scenarios.length) sections.unshift(tenantsSection(scenarios, opts));
   if (opts.profile && scenarios.length) {
     // The servers have exited (profiles are written at exit).
     sections.unshift({ title: 'Where the time goes (CPU profiles)', ...profileMarkdown(PROFILE_DIR, opts.servers) });
+    const stages = stagesByScenario(
+      PROFILE_DIR,
+      scenarios.map((s) => ({
+        name: s.name,
+        windows: s.profileWindows ?? {},
+        cpuUsPerReq: Object.fromEntries(opts.servers.map((n) => [n, s[n]?.cpuUsPerReq])),
+      })),
+      opts.servers,
+    );
+    sections.unshift({
+      title: 'CPU per request by stage (profiled rounds)',
+      markdown: stagesMarkdown(stages),
+      json: stages,
+    });
   }
 
   const settings = {
@@ -116,6 +140,8 @@ async function main(): Promise<number> {
     warmupS: opts.warmupS,
     connections: opts.connections,
     tenants: opts.tenants,
+    tenantCounts: opts.tenantCounts,
+    poolSizes: opts.poolSizes,
     studentsPerTenant: opts.studentsPerTenant,
     poolSize: opts.poolSize,
     servers: opts.servers,

@@ -11,9 +11,14 @@ export interface BenchOptions {
   durationS: number;
   warmupS: number;
   connections: number;
+  /** The largest of tenantCounts: how many tenants are seeded. */
   tenants: number;
+  /** The HTTP scenarios run once per count, each request a random tenant's token among the first N. */
+  tenantCounts: number[];
   studentsPerTenant: number;
   poolSize: number;
+  /** After the scenarios: Tenantry alone under list/get load at each pool size, for its RSS. */
+  poolSizes: number[];
   /** Scenario and section names to run; undefined means everything. */
   only?: Set<string>;
   servers: ServerName[];
@@ -26,7 +31,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--warmup S] [--connections C]
-       [--tenants N] [--students N] [--pool N] [--only list,get,create,rls-scale,scale-curve,provisioning,quota-lock,login-flood]
+       [--tenants N[,N…]] [--students N] [--pool N] [--pool-sizes N,N…|none] [--only list,get,create,rls-scale,scale-curve,provisioning,quota-lock,login-flood,search]
        [--servers tenantry,raw,naive[,raw-pipelined]] [--profile]
        [--database-url URL --admin-url URL --platform-url URL]
                                   (or BENCH_DATABASE_URL / BENCH_ADMIN_URL / BENCH_PLATFORM_URL)`;
@@ -36,6 +41,15 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}`);
   return n;
+}
+
+function ints(name: string, value: string | undefined, fallback: number[], min: number, max: number): number[] {
+  if (value === 'none') return [];
+  const items = list(value);
+  if (!items) return fallback;
+  const out = [...new Set(items.map((v) => int(name, v, 0, min, max)))];
+  if (!out.length) throw new Error(`--${name} needs at least one value`);
+  return out;
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -58,6 +72,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       tenants: { type: 'string' },
       students: { type: 'string' },
       pool: { type: 'string' },
+      'pool-sizes': { type: 'string' },
       only: { type: 'string' },
       servers: { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -76,6 +91,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   for (const s of servers) if (!SERVER_NAMES.includes(s)) throw new Error(`unknown server '${s}'\n${USAGE}`);
   if (!servers.includes('tenantry')) throw new Error('--servers must include tenantry (it seeds the data)');
   const only = list(values.only);
+  const tenantCounts = ints('tenants', values.tenants, [quick ? 20 : 50], 1, 10_000);
   const databaseUrl = values['database-url'] ?? env.BENCH_DATABASE_URL;
   const adminUrl = values['admin-url'] ?? env.BENCH_ADMIN_URL;
   const platformUrl = values['platform-url'] ?? env.BENCH_PLATFORM_URL;
@@ -91,9 +107,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     durationS: int('duration', values.duration, quick ? 3 : 10, 1, 600),
     warmupS: int('warmup', values.warmup, quick ? 1 : 3, 0, 60),
     connections: int('connections', values.connections, 50, 1, 1000),
-    tenants: int('tenants', values.tenants, quick ? 20 : 50, 1, 10_000),
+    tenants: Math.max(...tenantCounts),
+    tenantCounts,
     studentsPerTenant: int('students', values.students, 200, 1, 100_000),
     poolSize: int('pool', values.pool, 10, 1, 200),
+    poolSizes: ints('pool-sizes', values['pool-sizes'], quick ? [] : [10, 40], 1, 200),
     only: only ? new Set(only) : undefined,
     servers,
     profile: values.profile ?? false,

@@ -12,6 +12,8 @@ export interface ServerProcess {
   memory(): { rssMb: number; hwmMb: number } | undefined;
   /** CPU time (user + system, all threads) the process has used so far, in ms; NaN if unknown. */
   cpuMs(): number;
+  /** The same for the main (JavaScript) thread alone. */
+  mainThreadCpuMs(): number;
   /** The last lines the child wrote (stdout and stderr), for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -36,11 +38,11 @@ function readMemory(pid: number): { rssMb: number; hwmMb: number } | undefined {
 
 let clockTicks: number | undefined;
 
-function readCpuMs(pid: number): number {
+function readCpuMs(statFile: string): number {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     // Fields after "pid (comm) ": state is [0], utime [11], stime [12], in clock ticks.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
   } catch {
@@ -113,5 +115,14 @@ export async function startServer(opts: {
     throw new Error(`server ${opts.name} ${(err as Error).message}`);
   }
   const pid = child.pid ?? -1;
-  return { name: opts.name, pid, baseUrl, memory: () => readMemory(pid), cpuMs: () => readCpuMs(pid), output, stop };
+  return {
+    name: opts.name,
+    pid,
+    baseUrl,
+    memory: () => readMemory(pid),
+    cpuMs: () => readCpuMs(`/proc/${pid}/stat`),
+    mainThreadCpuMs: () => readCpuMs(`/proc/${pid}/task/${pid}/stat`),
+    output,
+    stop,
+  };
 }

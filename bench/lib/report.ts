@@ -1,6 +1,7 @@
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { ServerName } from './args.js';
 import type { RunResult } from './load.js';
+import type { ProfileWindow } from './profile.js';
 import type { BenchSection } from './sections.js';
 
 export interface ServerSummary {
@@ -31,6 +32,10 @@ export interface ScenarioReport {
   p99RatioRaw: number | null;
   /** Tenantry CPU µs per request / raw's: the request path's cost, independent of machine load. */
   cpuRatioRaw: number | null;
+  /** With several --tenants counts: how many tenants sent requests in this scenario. */
+  tenants?: number;
+  /** With --profile: each server's measured rounds on the monotonic clock, to cut its CPU profile. */
+  profileWindows?: Partial<Record<ServerName, ProfileWindow[]>>;
 }
 
 export const TARGETS = { ratioRaw: 0.6, ratioNaive: 2, p99RatioRaw: 2 };
@@ -210,4 +215,80 @@ export function markdownReport(opts: {
   }
   for (const section of opts.sections) parts.push(`## ${section.title}`, '', section.markdown.trim(), '');
   return parts.join('\n');
+}
+
+const fmtMb = (v: number | undefined) => (v === undefined ? '–' : String(v));
+
+/** Tenantry's RSS per pool size, and what each extra pooled connection costs. */
+export function poolSection(
+  pools: { poolSize: number; rps: Record<string, number>; rssMb?: number; hwmMb?: number }[],
+  o: { durationS: number; warmupS: number; connections: number; tenants: number },
+): BenchSection {
+  const names = Object.keys(pools[0]?.rps ?? {});
+  const sorted = [...pools].sort((a, b) => a.poolSize - b.poolSize);
+  const lo = sorted[0];
+  const hi = sorted[sorted.length - 1];
+  const perConnection = (key: 'rssMb' | 'hwmMb') =>
+    lo && hi && hi.poolSize > lo.poolSize && lo[key] !== undefined && hi[key] !== undefined
+      ? round(((hi[key] as number) - (lo[key] as number)) / (hi.poolSize - lo.poolSize), 1)
+      : null;
+  const markdown = [
+    `Tenantry alone, a fresh process per pool size (\`DB_POOL_SIZE\`), each scenario once: ${o.warmupS} s warm-up + ${o.durationS} s at ${o.connections} connections over ${o.tenants} tenants. ` +
+      'RSS after the last scenario and the peak (VmHWM) over the process life; one run each, so a few MB is noise.',
+    '',
+    `| pool | ${names.map((n) => `${n} req/s`).join(' | ')} | RSS MB | peak MB |`,
+    `| ---: | ${names.map(() => '---:').join(' | ')} | ---: | ---: |`,
+    ...sorted.map(
+      (p) =>
+        `| ${p.poolSize} | ${names.map((n) => (p.rps[n] ?? 0).toLocaleString('en-US')).join(' | ')} | ${fmtMb(p.rssMb)} | ${fmtMb(p.hwmMb)} |`,
+    ),
+    '',
+    lo && hi && hi !== lo
+      ? `Per extra pooled connection (${lo.poolSize} → ${hi.poolSize}): ${perConnection('rssMb') ?? '–'} MB RSS, ${perConnection('hwmMb') ?? '–'} MB peak.`
+      : '',
+  ].join('\n');
+  return {
+    title: 'Server memory by pool size',
+    markdown,
+    json: { pools: sorted, mbPerConnection: { rss: perConnection('rssMb'), peak: perConnection('hwmMb') } },
+  };
+}
+
+/** The same scenario at several tenant counts, side by side: requests/s and the ratio to the fewest. */
+export function tenantsSection(
+  scenarios: ScenarioReport[],
+  o: { tenantCounts: number[]; servers: ServerName[] },
+): BenchSection {
+  const counts = [...o.tenantCounts].sort((a, b) => a - b);
+  const base = counts[0] as number;
+  const byName = new Map<string, Map<number, ScenarioReport>>();
+  for (const s of scenarios) {
+    if (s.tenants === undefined) continue;
+    const key = s.name.replace(/ \(\d+ tenants\)$/, '');
+    if (!byName.has(key)) byName.set(key, new Map());
+    byName.get(key)?.set(s.tenants, s);
+  }
+  const rowsOut: string[] = [];
+  const json: Record<string, unknown>[] = [];
+  for (const [name, at] of byName) {
+    for (const server of o.servers) {
+      const rps = counts.map((c) => at.get(c)?.[server]?.rps);
+      const p99 = counts.map((c) => at.get(c)?.[server]?.p99Ms);
+      const ratios = rps.slice(1).map((v) => (v !== undefined && rps[0] ? round(v / rps[0]) : null));
+      rowsOut.push(
+        `| ${name} | ${server} | ${rps.map((v) => (v === undefined ? '–' : v.toLocaleString('en-US'))).join(' | ')} | ${p99.map((v) => (v === undefined ? '–' : v.toFixed(1))).join(' | ')} | ${ratios.map(fmtRatio).join(' | ')} |`,
+      );
+      json.push({ scenario: name, server, counts, rps, p99Ms: p99, ratioToFewest: ratios });
+    }
+  }
+  const more = counts.slice(1);
+  const markdown = [
+    `The same scenarios with each request a random tenant's token among the first N of the seeded tenants (one database holding all ${counts[counts.length - 1]}), ` +
+      'rounds interleaved as above; medians of the rounds.',
+    '',
+    `| scenario | server | ${counts.map((c) => `req/s ×${c}`).join(' | ')} | ${counts.map((c) => `p99 ms ×${c}`).join(' | ')} | ${more.map((c) => `${c}/${base} req/s`).join(' | ')} |`,
+    `| --- | --- | ${[...counts, ...counts, ...more].map(() => '---:').join(' | ')} |`,
+    ...rowsOut,
+  ].join('\n');
+  return { title: `Many tenants at once (${counts.join(' vs ')} tenants)`, markdown, json };
 }

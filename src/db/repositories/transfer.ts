@@ -124,13 +124,20 @@ function valuesStatement(table: TransferTable, rows: readonly object[]): { sql: 
     const values = [...fields].map((field) => {
       const value = (row as Record<string, unknown>)[field];
       if (value === undefined) return 'DEFAULT';
-      params.push(value === null ? null : typeof value === 'object' ? JSON.stringify(value) : String(value));
+      params.push(textParam(value));
       return `$${params.length}`;
     });
     return `(${values.join(', ')})`;
   });
   const columns = [...fields].map((f) => `"${columnOf(f)}"`).join(', ');
   return { sql: `INSERT INTO public."${table}" (${columns}) VALUES ${tuples.join(', ')}`, params };
+}
+
+/** A value as the text PostgreSQL casts to its column: dates in ISO-8601, JSON values as JSON. */
+function textParam(value: unknown): string | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** Inserts imported rows; the caller runs it on one platform transaction, in TRANSFER_TABLES order. */
