@@ -28,26 +28,67 @@ BEGIN
 END
 $$;
 
+-- One student's trigrams as one INSERT … VALUES. On Citus the trigger runs on the worker that
+-- holds the student's shard, and a VALUES insert is routed to the co-located search shard,
+-- where an INSERT … SELECT would be planned as a COPY (refused under row-level security) and a
+-- transition table is not visible at all.
+CREATE OR REPLACE FUNCTION app.student_search_write(p_tenant uuid, p_student uuid, parts text[]) RETURNS void
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  v text;
+BEGIN
+  SELECT string_agg(format('(%L, %L, %L)', p_tenant, p_student, g), ', ') INTO v
+    FROM unnest(app.search_trigrams(parts)) AS g;
+  IF v IS NOT NULL THEN
+    EXECUTE 'INSERT INTO public.student_search (tenant_id, student_id, trigram) VALUES ' || v;
+  END IF;
+END
+$$;
+
+-- Inserts on Citus: once per row (see above).
+CREATE OR REPLACE FUNCTION app.student_search_insert_row() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  PERFORM app.student_search_write(NEW.tenant_id, NEW.id, ARRAY[NEW.first_name, NEW.last_name, NEW.student_no, NEW.email]);
+  RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION app.student_search_update() RETURNS trigger
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
   AS $$
 BEGIN
   DELETE FROM public.student_search WHERE tenant_id = OLD.tenant_id AND student_id = OLD.id;
-  INSERT INTO public.student_search (tenant_id, student_id, trigram)
-  SELECT NEW.tenant_id, NEW.id, g
-    FROM unnest(app.search_trigrams(ARRAY[NEW.first_name, NEW.last_name, NEW.student_no, NEW.email])) AS g;
+  PERFORM app.student_search_write(NEW.tenant_id, NEW.id, ARRAY[NEW.first_name, NEW.last_name, NEW.student_no, NEW.email]);
   RETURN NULL;
 END
 $$;
 
-REVOKE ALL ON FUNCTION app.search_trigrams(text[]), app.student_search_insert(), app.student_search_update() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.search_trigrams(text[]) TO tenantry_app, tenantry_platform;
+REVOKE ALL ON FUNCTION app.search_trigrams(text[]), app.student_search_write(uuid, uuid, text[]),
+  app.student_search_insert(), app.student_search_insert_row(), app.student_search_update() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.search_trigrams(text[]), app.student_search_write(uuid, uuid, text[])
+  TO tenantry_app, tenantry_platform;
 
-DROP TRIGGER IF EXISTS student_search_insert ON public.students;
-CREATE TRIGGER student_search_insert AFTER INSERT ON public.students
-  REFERENCING NEW TABLE AS new_students
-  FOR EACH STATEMENT EXECUTE FUNCTION app.student_search_insert();
+-- One statement-level trigger on PostgreSQL (a bulk create or an import batch writes its
+-- trigrams in one INSERT); one per row on Citus, whose workers cannot see a transition table.
+DO $$
+BEGIN
+  DROP TRIGGER IF EXISTS student_search_insert ON public.students;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+    CREATE TRIGGER student_search_insert AFTER INSERT ON public.students
+      FOR EACH ROW EXECUTE FUNCTION app.student_search_insert_row();
+  ELSE
+    CREATE TRIGGER student_search_insert AFTER INSERT ON public.students
+      REFERENCING NEW TABLE AS new_students
+      FOR EACH STATEMENT EXECUTE FUNCTION app.student_search_insert();
+  END IF;
+END
+$$;
 DROP TRIGGER IF EXISTS student_search_update ON public.students;
 CREATE TRIGGER student_search_update AFTER UPDATE OF first_name, last_name, student_no, email ON public.students
   FOR EACH ROW
