@@ -213,18 +213,11 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     let preSchemas = 0;
     for (const target of presentCounts(ctx.quick)) {
       const t0 = performance.now();
-      const added = await fillTenants(db.platformUrl, db.prefix, target, hash).catch((err) => {
-        ctx.log(`provisioning: filling tenants failed: ${String(err)}`);
-        throw err;
-      });
+      const added = await fillTenants(db.platformUrl, db.prefix, target, hash);
       const t1 = performance.now();
       // The rounds' own schemas count as present, like the rounds' own tenants do.
-      const made = await fillSchemas(owners[0]!, db.prefix, preSchemas, Math.max(0, target - schemas.length), ddl).catch(
-        (err) => {
-          ctx.log(`provisioning: filling schemas failed: ${String(err)}`);
-          throw err;
-        },
-      );
+      const missing = Math.max(0, target - schemas.length);
+      const made = await fillSchemas(owners[0]!, db.prefix, preSchemas, missing, ddl);
       schemas.push(...made);
       preSchemas += made.length;
       ctx.log(
@@ -259,7 +252,8 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     ctx.log(`provisioning: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     throw err;
   } finally {
-    for (let i = 0; i < schemas.length; i += 100) {
+    // A scratch database is dropped whole; otherwise the schemas go in batches.
+    for (let i = 0; !db.scratch && i < schemas.length; i += 100) {
       const names = schemas.slice(i, i + 100).map((s) => `"${s}"`);
       await owners[0]?.query(`DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
     }
