@@ -10,7 +10,7 @@ import { bootstrapDatabase } from '../src/db/bootstrap.js';
 import { migrate } from '../src/db/migrate.js';
 import { citusWorkers, dropCitusDatabase, prepareCitusDatabase } from '../tests/support/citus-cluster.js';
 import { asPlatform, connectMany, withClient } from './lib/scale-db.js';
-import { seedTenants, tenantId } from './lib/scale-seed.js';
+import { tenantId } from './lib/scale-seed.js';
 
 /**
  * Outbox designs on one PostgreSQL and on Citus. The write side: what an event adds to a tenant
@@ -167,13 +167,21 @@ async function drain(c: pg.Client, claim: Claim): Promise<number> {
 /** Fills `events` pending events over the tenants, then drains them with `dispatchers` connections. */
 async function delivery(urls: Urls, claim: Claim, ids: string[], events: number, dispatchers: number) {
   const table = claim === 'local outbox, global claim' ? 'bench_outbox' : 'domain_events';
-  await asPlatform(
-    urls.platformUrl,
-    `INSERT INTO ${table} (tenant_id, id, type, payload)
-     SELECT (($1::text[])[1 + g % array_length($1::text[], 1)])::uuid, gen_random_uuid(), 'StudentCreated', '{}'
-       FROM generate_series(0, $2::int - 1) g`,
-    [ids, events],
-  );
+  // VALUES lists, not INSERT … SELECT: Citus copies the latter into the shards, and COPY is
+  // refused under row-level security.
+  for (let from = 0; from < events; from += 500) {
+    const n = Math.min(500, events - from);
+    const values = Array.from(
+      { length: n },
+      (_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::uuid, 'StudentCreated', '{}')`,
+    );
+    const params = Array.from({ length: n }, (_, i) => [ids[(from + i) % ids.length]!, randomUUID()]).flat();
+    await asPlatform(
+      urls.platformUrl,
+      `INSERT INTO ${table} (tenant_id, id, type, payload) VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
   const clients = await connectMany(urls.platformUrl, dispatchers);
   try {
     const start = performance.now();
@@ -208,8 +216,12 @@ async function measure(backend: string, urls: Urls, quick: boolean, log: (s: str
   await withClient(urls.adminUrl, async (c) => {
     for (const sql of LOCAL_OUTBOX) await c.query(sql);
   });
-  await seedTenants(urls.platformUrl, prefix, 0, tenants);
   const ids = Array.from({ length: tenants }, (_, t) => tenantId(prefix, t));
+  await asPlatform(
+    urls.platformUrl,
+    `INSERT INTO tenants (id, slug, name) VALUES ${ids.map((_, t) => `($${t + 1}::uuid, 'bench-${prefix}-${t}', 'Bench')`).join(', ')}`,
+    ids,
+  );
   const figures: Figures = { backend, writes: [], delivery: [] };
 
   const writers: Writer[] = ['no event', 'tenant outbox (domain_events)', 'local outbox'];

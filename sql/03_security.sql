@@ -48,6 +48,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON users, students, courses, enrollments, r
 GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_app;
 -- Its own signing keys: read to sign and verify, insert a tenant's first key lazily.
 GRANT SELECT, INSERT ON tenant_signing_keys TO tenantry_app;
+-- Search trigrams: read by the search, written by the trigger on students as the login that
+-- changes the student (a student's delete removes them through the foreign key).
+GRANT SELECT, INSERT, DELETE ON student_search TO tenantry_app;
 
 -- Platform login: every tenant's rows, through platform_all. Platform admins are created only
 -- by the owner (at start); the outbox dispatcher marks delivery, never rewrites an event.
@@ -57,6 +60,7 @@ GRANT SELECT, INSERT ON domain_events, audit_log TO tenantry_platform;
 GRANT UPDATE (dispatched_at, attempts, next_attempt_at, failed_at, last_error) ON domain_events TO tenantry_platform;
 GRANT SELECT, INSERT ON tenant_signing_keys TO tenantry_platform;
 GRANT UPDATE (retired_at, revoked_at) ON tenant_signing_keys TO tenantry_platform;
+GRANT SELECT, INSERT, DELETE ON student_search TO tenantry_platform;
 GRANT SELECT ON platform_admins TO tenantry_platform;
 GRANT SELECT, INSERT ON platform_refresh_tokens TO tenantry_platform;
 GRANT UPDATE (used_at, revoked_at) ON platform_refresh_tokens TO tenantry_platform;

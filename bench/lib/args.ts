@@ -31,7 +31,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--warmup S] [--connections C]
-       [--tenants N[,N…]] [--students N] [--pool N] [--pool-sizes N,N…|none] [--only list,get,create,rls-scale,scale-curve,provisioning,quota-lock,login-flood]
+       [--tenants N[,N…]] [--students N] [--pool N] [--pool-sizes N,N…|none] [--only list,get,create,rls-scale,scale-curve,provisioning,quota-lock,login-flood,search]
        [--servers tenantry,raw,naive[,raw-pipelined]] [--profile]
        [--database-url URL --admin-url URL --platform-url URL]
                                   (or BENCH_DATABASE_URL / BENCH_ADMIN_URL / BENCH_PLATFORM_URL)`;

@@ -34,6 +34,7 @@ export const OPTIONAL_SECTIONS = [
   { name: 'context', file: '../context-cost.ts' },
   { name: 'transfer', file: '../transfer-scale.ts' },
   { name: 'login-flood', file: '../login-flood.ts' },
+  { name: 'search', file: '../search-scale.ts' },
 ] as const;
 
 /**

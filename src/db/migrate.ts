@@ -63,6 +63,9 @@ export async function pendingMigrations(adminUrl: string): Promise<string[]> {
   }
 }
 
+const SQL_LOCK_TIMEOUT = '2s';
+const SQL_ATTEMPTS = 10;
+
 /**
  * Applies pending migrations (each in its own transaction, recorded in _prisma_migrations),
  * then re-applies the idempotent roles/functions/grants/policies in sql/. Runs as the owner
@@ -126,13 +129,26 @@ export async function migrate(
       .filter((f) => f.endsWith('.sql'))
       .sort()) {
       const sql = readFileSync(join(SQL_DIR, file), 'utf8');
-      await begin();
-      try {
-        for (const statement of splitSqlStatements(sql)) await client.query(statement);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new Error(`sql/${file} failed: ${(err as Error).message}`);
+      // Other instances may be serving while this one starts: the file's DDL (policies, triggers)
+      // waits for each table's lock at most SQL_LOCK_TIMEOUT, so requests never queue behind it
+      // for long, and a lock timeout or a deadlock with a request is retried, not fatal.
+      for (let attempt = 1; ; attempt++) {
+        await begin();
+        try {
+          await client.query(`SET LOCAL lock_timeout = '${SQL_LOCK_TIMEOUT}'`);
+          for (const statement of splitSqlStatements(sql)) await client.query(statement);
+          await client.query('COMMIT');
+          break;
+        } catch (err) {
+          await client.query('ROLLBACK');
+          const state = (err as { code?: string }).code;
+          if ((state === '40P01' || state === '55P03') && attempt < SQL_ATTEMPTS) {
+            log(`sql/${file}: ${state === '40P01' ? 'deadlock with a request' : 'a table was busy'}, retrying`);
+            await new Promise((r) => setTimeout(r, 200 * attempt + Math.random() * 300));
+            continue;
+          }
+          throw new Error(`sql/${file} failed: ${(err as Error).message}`);
+        }
       }
     }
     // Still under the lock: a second instance starting meanwhile waits for the distribution.

@@ -27,6 +27,18 @@ describe('distribution commands', () => {
       expect(again.alreadyDone).toEqual(
         expect.arrayContaining(['tenants', 'students', 'enrollments', 'domain_events']),
       );
+      // The platform outbox has no tenant_id and no tenant table refers to it: it stays a plain
+      // table on the coordinator, where the platform plane claims it.
+      const client = new pg.Client({ connectionString: h.db.adminUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'public.platform_events'::regclass`,
+        );
+        expect(rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
     } else {
       await expect(distributeSchema(h.db.adminUrl)).rejects.toThrow(DistributionRefused);
       await expect(distributeSchema(h.db.adminUrl)).rejects.toThrow(/citus extension is not installed/);

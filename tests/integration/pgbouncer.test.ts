@@ -109,9 +109,10 @@ describe.runIf(installed)(`isolation through PgBouncer${installed ? '' : ' (pgbo
         (await client.query(`UPDATE students SET first_name = 'hacked' WHERE tenant_id = $1`, [b.id])).rowCount,
       ).toBe(0);
       expect((await client.query('DELETE FROM students WHERE id = ANY($1)', [idsOf[3]])).rowCount).toBe(0);
+      // On Citus the distribution column cannot be changed at all: Citus refuses before RLS is asked.
       expect(
         (await attempt(client, 'UPDATE students SET tenant_id = $1 WHERE id = $2', [b.id, idsOf[2]![0]])).code,
-      ).toBe('42501');
+      ).toBe(inject('db').citus ? '0A000' : '42501');
       await client.query('COMMIT');
       const after = await client.query(
         `SELECT current_setting('app.current_tenant_id', true) AS raw, (SELECT count(*)::int FROM students) AS n`,

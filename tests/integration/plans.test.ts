@@ -14,6 +14,7 @@ import {
   readJson,
   studentInput,
 } from '../support/http-fixtures.js';
+import { signal } from '../support/signal.js';
 import { exportText, importText, splitTrailer } from '../support/transfer-fixtures.js';
 
 let h: Harness;
@@ -153,14 +154,8 @@ describe('plan changes over current usage', () => {
   it('when a limit cut arrives while a create holds the quota lock, then it waits for the create and counts its row', async () => {
     const t = await h.createTenant();
     for (let i = 0; i < 2; i++) await createStudent(h, t.token);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
+    const { promise: released, resolve: release } = signal();
+    const { promise: isLocked, resolve: locked } = signal();
     // A create in flight: the quota lock taken, its row written, not yet committed.
     const creating = h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx }) => {
       await tx.$queryRaw`SELECT used FROM app.lock_quota(${t.id}::uuid, 'students')`;
@@ -221,10 +216,7 @@ describe('maxCourses', () => {
 describe('statementTimeoutMs', () => {
   /** Holds the tenant's quota lock in a transaction of its own until released (at most `ms`), so a create must wait. */
   async function holdQuotaLock(t: TestTenant, ms: number) {
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
+    const { promise: isLocked, resolve: locked } = signal();
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
       release = resolve;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
 import { asTenant, eventually, readJson, studentInput } from '../support/http-fixtures.js';
+import { signal } from '../support/signal.js';
 
 /** Invariant 11: a quota is checked and consumed under a lock, so concurrency cannot overshoot it. */
 
@@ -83,14 +84,8 @@ describe('quotas under concurrency', () => {
   it("when one tenant's quota lock is held, then another tenant creates at once while the holder's own creates wait", async () => {
     const a = await limited({ maxStudents: 100 });
     const b = await limited({ maxStudents: 100 });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
+    const { promise: released, resolve: release } = signal();
+    const { promise: isLocked, resolve: locked } = signal();
     const holder = h.runner.tenant({ tenantId: a.id, userId: null }, async ({ tx }) => {
       await tx.$queryRaw`SELECT used FROM app.lock_quota(${a.id}::uuid, 'students')`;
       locked();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestTenant } from '../support/harness.js';
 import { createStudent } from '../support/http-fixtures.js';
+import { signal } from '../support/signal.js';
 
 /**
  * One Prisma client serves every request transaction of a pool, each request's queries running
@@ -24,10 +25,7 @@ describe('one Prisma client shared by concurrent transactions', () => {
   it("answers each tenant's lookup from its own transaction when they are issued in the same tick", async () => {
     const tenants = [a, b, a, b]; // fewer than the pool's connections: all are held at the barrier at once
     let arrived = 0;
-    let release!: () => void;
-    const barrier = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: barrier, resolve: release } = signal();
     const results = await Promise.all(
       tenants.map((t) =>
         h.runner.tenant({ tenantId: t.id, userId: null }, async ({ tx, tenantId }) => {
