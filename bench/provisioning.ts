@@ -5,6 +5,7 @@
  * same run. Standalone: `npx tsx bench/provisioning.ts [--quick]`.
  */
 import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
 import { createDbClients } from '../src/db/client.js';
 import { createTransactionRunner } from '../src/db/context.js';
 import { newId } from '../src/domain/ids.js';
@@ -19,15 +20,94 @@ import {
   runStandalone,
   type ScaleContext,
   type ScaleSection,
+  withClient,
 } from './lib/scale-db.js';
 import { instrumentRunner, schemaPerTenantDdl, verifyProvisioned } from './lib/scale-provision.js';
 import { createTenantOneTrip, createTenantRaw } from './lib/scale-provision-raw.js';
 import { fmt, median, ratio, summarize, table } from './lib/scale-stats.js';
 
 const SIZES = {
-  quick: { rounds: 3, database: 60, schema: 15, e2e: 16, hashes: 8 },
-  full: { rounds: 5, database: 300, schema: 60, e2e: 80, hashes: 24 },
+  quick: { rounds: 3, database: 60, schema: 15, e2e: 16, hashes: 8, present: [10, 1000] },
+  full: { rounds: 5, database: 300, schema: 60, e2e: 80, hashes: 24, present: [10, 10_000] },
 };
+
+/**
+ * How many tenants (and tenant schemas) are present before each measurement: `--present 10,10000`
+ * (standalone) or BENCH_PROVISIONING_PRESENT; by default 10 and 10,000 (1,000 with --quick).
+ */
+function presentCounts(quick: boolean): number[] {
+  const at = process.argv.indexOf('--present');
+  const given = (at > 0 ? process.argv[at + 1] : undefined) ?? process.env.BENCH_PROVISIONING_PRESENT;
+  if (!given) return quick ? SIZES.quick.present : SIZES.full.present;
+  const counts = given.split(',').map(Number);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 0 && n <= 100_000)) {
+    throw new Error(`--present: a comma-separated list of tenant counts, got '${given}'`);
+  }
+  return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * Tops the database up to `target` tenants cheaply: set-based SQL as the platform login (the
+ * role TenantService writes with) for the same four rows per tenant — tenant, settings, admin,
+ * TenantCreated — with one precomputed password hash. Returns how many it added.
+ */
+async function fillTenants(platformUrl: string, prefix: string, target: number, hash: string): Promise<number> {
+  const present = await withClient(platformUrl, async (c) => {
+    await c.query('BEGIN');
+    await c.query('SELECT app.begin_platform(NULL)');
+    const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
+    await c.query('COMMIT');
+    return r.rows[0]?.n ?? 0;
+  });
+  const missing = Math.max(0, target - present);
+  for (let from = 0; from < missing; from += 5000) {
+    await asPlatform(
+      platformUrl,
+      `WITH t AS (
+         INSERT INTO tenants (id, slug, name)
+         SELECT gen_random_uuid(), 'p-pre-' || $1 || '-' || ($2::int + g), 'Bench pre ' || ($2::int + g)
+         FROM generate_series(1, $3::int) g RETURNING id, slug),
+       s AS (INSERT INTO tenant_settings (tenant_id, plan, timezone) SELECT id, 'premium', 'UTC' FROM t),
+       u AS (
+         INSERT INTO users (tenant_id, id, email, name, role, password_hash)
+         SELECT id, gen_random_uuid(), 'admin@' || slug || '.example.org', 'Bench Admin', 'tenant_admin', $4 FROM t
+         RETURNING tenant_id, id)
+       INSERT INTO domain_events (tenant_id, id, type, payload)
+       SELECT tenant_id, gen_random_uuid(), 'TenantCreated', jsonb_build_object('tenantId', tenant_id, 'adminUserId', id)
+       FROM u`,
+      [prefix, present + from, Math.min(5000, missing - from), hash],
+    );
+  }
+  return missing;
+}
+
+/**
+ * Tops the schema-per-tenant side up to `target` tenant schemas with generated DO blocks (100
+ * schemas per transaction, so the locks of the new relations fit the lock table). Returns the
+ * names it created.
+ */
+async function fillSchemas(owner: pg.Client, prefix: string, first: number, count: number, ddl: string) {
+  const statements = ddl
+    .split(/;\s*\n/)
+    .map((st) => st.trim().replace(/;$/, ''))
+    .filter(Boolean);
+  const body = statements.map((st) => `EXECUTE replace($q$${st}$q$, '{{schema}}', s);`).join('\n      ');
+  const names: string[] = [];
+  for (let from = first; from < first + count; from += 100) {
+    const to = Math.min(first + count, from + 100);
+    await owner.query(`DO $do$
+    DECLARE s text;
+    BEGIN
+      FOR i IN ${from}..${to - 1} LOOP
+        s := 't_${prefix}_pre' || i;
+        EXECUTE format('CREATE SCHEMA %I', s);
+      ${body}
+      END LOOP;
+    END $do$`);
+    for (let i = from; i < to; i++) names.push(`t_${prefix}_pre${i}`);
+  }
+  return names;
+}
 const CONCURRENCY = 4;
 const PASSWORD = 'correct horse battery staple';
 
@@ -113,19 +193,40 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     const order: Path[] = ['database', 'schema', 'e2e', 'raw', 'oneTrip'];
     ctx.log('provisioning: warm-up');
     for (const p of order) await batch(CONCURRENCY, jobs[p]);
-    const rates: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
-    const perTenant: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
-    const cpu: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
-    for (let r = 0; r < size.rounds; r++) {
-      ctx.log(`provisioning: round ${r + 1}/${size.rounds}`);
-      for (let k = 0; k < order.length; k++) {
-        const p = order[(r + k) % order.length]!;
-        const res = await batch(counts[p], jobs[p]);
-        rates[p].push(res.rate);
-        perTenant[p].push(...res.ms);
-        cpu[p].push(res.cpuMs);
+    const measure = async (label: string) => {
+      const rates: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
+      const perTenant: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
+      const cpu: Record<Path, number[]> = { database: [], schema: [], e2e: [], raw: [], oneTrip: [] };
+      for (let r = 0; r < size.rounds; r++) {
+        ctx.log(`provisioning (${label}): round ${r + 1}/${size.rounds}`);
+        for (let k = 0; k < order.length; k++) {
+          const p = order[(r + k) % order.length]!;
+          const res = await batch(counts[p], jobs[p]);
+          rates[p].push(res.rate);
+          perTenant[p].push(...res.ms);
+          cpu[p].push(res.cpuMs);
+        }
       }
+      return { rates, perTenant, cpu };
+    };
+    const phases: { present: { tenants: number; schemas: number }; m: Awaited<ReturnType<typeof measure>> }[] = [];
+    let preSchemas = 0;
+    for (const target of presentCounts(ctx.quick)) {
+      const t0 = performance.now();
+      const added = await fillTenants(db.platformUrl, db.prefix, target, hash);
+      const t1 = performance.now();
+      // The rounds' own schemas count as present, like the rounds' own tenants do.
+      const missing = Math.max(0, target - schemas.length);
+      const made = await fillSchemas(owners[0]!, db.prefix, preSchemas, missing, ddl);
+      schemas.push(...made);
+      preSchemas += made.length;
+      ctx.log(
+        `provisioning: ${target} present: +${added} tenants in ${((t1 - t0) / 1000).toFixed(1)} s, +${made.length} schemas in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+      );
+      const present = await countPresent(db.platformUrl, owners[0]!, db.prefix);
+      phases.push({ present, m: await measure(`${present.tenants} tenants present`) });
     }
+    const { rates, perTenant, cpu } = phases[0]!.m;
     const checks = await verifyProvisioned(
       db.platformUrl,
       owners[0]!,
@@ -144,9 +245,15 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
       ddl: { tables, indexes },
       checks,
       rounds: size.rounds,
+      phases,
     });
+  } catch (err) {
+    // Logged before the clean-up: dropping the database ends the connections, which may exit first.
+    ctx.log(`provisioning: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    throw err;
   } finally {
-    for (let i = 0; i < schemas.length; i += 100) {
+    // A scratch database is dropped whole; otherwise the schemas go in batches.
+    for (let i = 0; !db.scratch && i < schemas.length; i += 100) {
       const names = schemas.slice(i, i + 100).map((s) => `"${s}"`);
       await owners[0]?.query(`DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
     }
@@ -155,6 +262,29 @@ export async function run(ctx: ScaleContext): Promise<ScaleSection> {
     if (!db.scratch) await asPlatform(db.platformUrl, 'DELETE FROM tenants WHERE slug LIKE $1', [`p-%-${db.prefix}-%`]);
     await db.dispose();
   }
+}
+
+const PATH_LABELS: Record<Path, string> = {
+  e2e: 'Tenantry, end to end',
+  database: 'Tenantry, database part',
+  schema: 'schema-per-tenant',
+  raw: 'reference: raw pg, same rows',
+  oneTrip: 'reference: raw pg, one round trip',
+};
+
+/** Tenants in the database and this run's tenant schemas. */
+async function countPresent(platformUrl: string, owner: pg.Client, prefix: string) {
+  const tenants = await withClient(platformUrl, async (c) => {
+    await c.query('BEGIN');
+    await c.query('SELECT app.begin_platform(NULL)');
+    const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
+    await c.query('COMMIT');
+    return r.rows[0]?.n ?? 0;
+  });
+  const r = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE $1', [
+    `t\\_${prefix}\\_%`,
+  ]);
+  return { tenants, schemas: r.rows[0]?.n ?? 0 };
 }
 
 function report(
@@ -170,6 +300,10 @@ function report(
     ddl: { tables: number; indexes: number };
     checks: Check[];
     rounds: number;
+    phases: {
+      present: { tenants: number; schemas: number };
+      m: { rates: Record<Path, number[]>; perTenant: Record<Path, number[]> };
+    }[];
   },
 ): ScaleSection {
   const rate = (p: Path) => median(m.rates[p]);
@@ -229,6 +363,40 @@ function report(
       'a ceiling for the end-to-end rate on this machine whatever the database does; ' +
       `the platform transaction takes ${fmt(m.e2eTx.p50, 2)} ms (p50) inside the end-to-end runs and ${fmt(m.dbTx.p50, 2)} ms without argon2 competing for the cores.`,
     '',
+    `The table above is the first measurement (${m.phases[0]?.present.tenants ?? '?'} tenants and ${m.phases[0]?.present.schemas ?? '?'} tenant schemas present). ` +
+      'The same rounds with more present: set-based inserts as the platform login top the tenants up, generated DO blocks the tenant schemas (the rounds also leave their own); medians of the rounds, the change is the ratio of the medians:',
+    '',
+    table(
+      [
+        'path',
+        ...m.phases.map(
+          (ph) =>
+            `tenants/s, ${ph.present.tenants.toLocaleString('en-US')} tenants / ${ph.present.schemas.toLocaleString('en-US')} schemas present`,
+        ),
+        ...m.phases.slice(1).map((ph) => `change at ${ph.present.tenants.toLocaleString('en-US')}`),
+        ...m.phases.map((ph) => `ms p50 / p99 at ${ph.present.tenants.toLocaleString('en-US')}`),
+      ],
+      (['e2e', 'database', 'schema', 'raw', 'oneTrip'] as Path[]).map((p) => {
+        const r = m.phases.map((ph) => median(ph.m.rates[p]));
+        return [
+          PATH_LABELS[p],
+          ...r.map((v) => fmt(v, 1)),
+          ...r.slice(1).map((v) => `${fmt(ratio(v, r[0] ?? 0), 2)}×`),
+          ...m.phases.map((ph) => {
+            const l = summarize(ph.m.perTenant[p]);
+            return `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)}`;
+          }),
+        ];
+      }),
+    ),
+    '',
+    `Tenantry vs schema-per-tenant (median of per-round ratios): ${m.phases
+      .map(
+        (ph) =>
+          `at ${ph.present.tenants.toLocaleString('en-US')} present end to end ${fmt(median(ph.m.rates.e2e.map((r, i) => ratio(r, ph.m.rates.schema[i] ?? 0))), 1)}×, database part ${fmt(median(ph.m.rates.database.map((r, i) => ratio(r, ph.m.rates.schema[i] ?? 0))), 1)}×`,
+      )
+      .join('; ')}.`,
+    '',
     table(
       ['check / target', 'value', 'pass'],
       [
@@ -267,6 +435,12 @@ function report(
       },
       benchProcessCpuMsPerTenant: Object.fromEntries(Object.entries(m.cpu).map(([k, v]) => [k, median(v)])),
       argon2: m.argon,
+      byPresent: m.phases.map((ph) => ({
+        present: ph.present,
+        tenantsPerSecond: Object.fromEntries(Object.entries(ph.m.rates).map(([k, v]) => [k, median(v)])),
+        rounds: ph.m.rates,
+        latencyMs: Object.fromEntries(Object.entries(ph.m.perTenant).map(([k, v]) => [k, summarize(v)])),
+      })),
       platformTxMs: { e2e: m.e2eTx, database: m.dbTx },
       schemaDdl: m.ddl,
     },

@@ -83,6 +83,10 @@ export function schemaPerTenantDdl(): { ddl: string; tables: number; indexes: nu
         .filter((line) => !line.includes('REFERENCES "tenants"'))
         .join('\n')
         .replace(/,(\s*\n\))/, '$1')
+        // Enum types the migrations later turned into TEXT + CHECK (and dropped): TEXT from the start.
+        .replace(/"(user_role|tenant_status)"/g, 'TEXT')
+        // Constraints to the shared tenants table were never created here.
+        .replace(/DROP CONSTRAINT "/g, 'DROP CONSTRAINT IF EXISTS "')
         .replace(/(TABLE|ON|REFERENCES) "(\w+)"/g, (m, kw: string, name: string) =>
           SCHEMA_TABLES.includes(name) ? `${kw} "{{schema}}"."${name}"` : m,
         ),
