@@ -11,6 +11,7 @@ import {
   tenantTableViolations,
   unindexedForeignKeys,
 } from '../support/catalog-invariants.js';
+import { withPlacementLock } from '../support/placement-lock.js';
 
 // Every query here runs as one of the server's logins (the runtime one unless said otherwise):
 // what the application itself can see and do.
@@ -34,7 +35,9 @@ describe('catalog invariant (as the runtime role)', () => {
   });
 
   it('when every table with tenant_id is inspected, then each has RLS enabled, forced and the exact tenant policy', async () => {
-    expect(await tenantTableViolations(pool)).toEqual([]);
+    await withPlacementLock(db.adminUrl, 'shared', async () => {
+      expect(await tenantTableViolations(pool)).toEqual([]);
+    });
   });
 
   it('when the tenant policies are read, then each is for the runtime login only, USING and WITH CHECK exactly the inlinable expression', async () => {
@@ -114,10 +117,12 @@ describe('catalog invariant (as the runtime role)', () => {
   });
 
   it('when the start-up self-check runs on the real database with both logins, then it reports no problem and does not throw', async () => {
-    expect(await checkIsolation(pool)).toEqual([]);
-    expect(await checkPlatformLogin(platform)).toEqual([]);
-    expect(await checkServerLogins({ runtime: pool, platform })).toEqual([]);
-    await expect(assertIsolation({ runtime: pool, platform })).resolves.toBeUndefined();
+    await withPlacementLock(db.adminUrl, 'shared', async () => {
+      expect(await checkIsolation(pool)).toEqual([]);
+      expect(await checkPlatformLogin(platform)).toEqual([]);
+      expect(await checkServerLogins({ runtime: pool, platform })).toEqual([]);
+      await expect(assertIsolation({ runtime: pool, platform })).resolves.toBeUndefined();
+    });
   });
 
   it('when the two logins are swapped or the same, then the self-check names the login that is not what the grants are written for', async () => {

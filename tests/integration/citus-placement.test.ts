@@ -4,6 +4,7 @@ import { citusInstalled, DistributionRefused, distributeSchema } from '../../src
 import { isolateTenant } from '../../src/db/isolate.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { createStudent, type PageBody, readJson, type StudentBody } from '../support/http-fixtures.js';
+import { withPlacementLock } from '../support/placement-lock.js';
 
 // The same file runs on plain PostgreSQL (CI) and on a Citus coordinator (TEST_DATABASE_ADMIN_URL
 // pointing at one): each test asserts what holds where it runs.
@@ -70,9 +71,11 @@ describe('distribution commands', () => {
         statuses.push((await h.request('GET', '/api/v1/students', { token: other.token })).status);
       }
     })();
-    const result = await isolateTenant(h.db.adminUrl, t.id).finally(() => {
-      moving = false;
-    });
+    const result = await withPlacementLock(h.db.adminUrl, 'exclusive', () =>
+      isolateTenant(h.db.adminUrl, t.id).finally(() => {
+        moving = false;
+      }),
+    );
     await traffic;
     expect(result).toMatchObject({ tenantId: t.id, moved: true });
     expect(statuses.length).toBeGreaterThan(0);
@@ -80,10 +83,15 @@ describe('distribution commands', () => {
     // After: a second run finds it alone, and every row written during the move is there.
     expect(await isolateTenant(h.db.adminUrl, t.id)).toMatchObject({ moved: false, shardId: result.shardId });
     const after = await createStudent(h, t.token);
-    const listed = await readJson<PageBody<StudentBody>>(
-      await h.request('GET', '/api/v1/students?limit=100', { token: t.token }),
-    );
-    expect(listed.data.map((s) => s.id).sort()).toEqual([before.id, ...created, after.id].sort());
+    const listed: string[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page: PageBody<StudentBody> = await readJson<PageBody<StudentBody>>(
+        await h.request('GET', `/api/v1/students?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: t.token }),
+      );
+      listed.push(...page.data.map((s) => s.id));
+      cursor = page.nextCursor;
+    }
+    expect(listed.sort()).toEqual([before.id, ...created, after.id].sort());
     const foreign = await h.request('GET', `/api/v1/students/${after.id}`, { token: other.token });
     expect(foreign.status).toBe(404);
   });
