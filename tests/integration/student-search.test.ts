@@ -223,7 +223,9 @@ describe('student search isolation and plan', () => {
       ).rows
         .map((r) => r['QUERY PLAN'])
         .join('\n');
-      expect(plan).toMatch(/Index Only Scan using student_search_trigram_idx(_\d+)? on student_search(_\d+)? d\s/);
+      // Index only, plain index or bitmap scan, as the planner's statistics decide: the trigram
+      // index finds the candidates in each.
+      expect(plan).toMatch(/(Index (Only )?Scan using|Bitmap Index Scan on) student_search_trigram_idx(_\d+)?\s/);
       expect(plan).toMatch(/Index Cond: \(\(tenant_id = [^)]+\) AND \(trigram = /);
       expect(plan).not.toMatch(/Seq Scan on students/);
       const found = await client.query(statement.text, statement.values);
