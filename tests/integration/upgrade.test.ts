@@ -21,6 +21,7 @@ let server: EmbeddedDatabase | undefined;
 
 const query = async (url: string, sql: string, params: unknown[] = []) => {
   const c = new pg.Client({ connectionString: url });
+  c.on('error', (err) => poolErrors.push(err));
   await c.connect();
   try {
     return (await c.query(sql, params)).rows;
@@ -28,6 +29,11 @@ const query = async (url: string, sql: string, params: unknown[] = []) => {
     await c.end();
   }
 };
+
+// An idle pooled connection cut by a cluster stop is reported here, not thrown as an unhandled
+// 'error' event after the test has passed.
+const poolErrors: Error[] = [];
+const watched = (pool: pg.Pool) => pool.on('error', (err) => poolErrors.push(err));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tenantry-upgrade-'));
@@ -54,7 +60,7 @@ describe('upgrading an install made before the platform login', () => {
     const su = server!.superUrl;
     await query(su, 'ALTER ROLE tenantry_platform NOLOGIN; GRANT tenantry_platform TO tenantry_app');
     await expect(query(server!.platformUrl, 'SELECT 1')).rejects.toThrow(/not permitted to log in/);
-    const runtime = new pg.Pool({ connectionString: server!.runtimeUrl, max: 1 });
+    const runtime = watched(new pg.Pool({ connectionString: server!.runtimeUrl, max: 1 }));
     try {
       const problems = (await checkIsolation(runtime)).map((p) => p.detail);
       expect(problems).toContain('runtime role is a member of tenantry_platform (the platform login)');
@@ -67,8 +73,8 @@ describe('upgrading an install made before the platform login', () => {
     server = await startEmbeddedPostgres({ dataDir, port });
     await migrate(server.adminUrl);
     const pools = {
-      runtime: new pg.Pool({ connectionString: server.runtimeUrl, max: 1 }),
-      platform: new pg.Pool({ connectionString: server.platformUrl, max: 1 }),
+      runtime: watched(new pg.Pool({ connectionString: server.runtimeUrl, max: 1 })),
+      platform: watched(new pg.Pool({ connectionString: server.platformUrl, max: 1 })),
     };
     try {
       await expect(assertIsolation(pools)).resolves.toBeUndefined();
