@@ -110,6 +110,13 @@ export const auditIntent = (rule: AuditRule) =>
     };
     c.set('audit', intent);
     if (!principal || platform) c.set('actor', { adminId: caller, audit: intent });
+    // The change's result is the object the handler answers with; keeping it here spares reading
+    // the response body back, which would also take @hono/node-server off its direct write path.
+    const json = c.json;
+    c.json = ((value: unknown, ...rest: unknown[]) => {
+      intent.answered = { value };
+      return (json as (...args: unknown[]) => Response)(value, ...rest);
+    }) as typeof c.json;
     await next();
     if (principal?.kind !== 'tenant' && !intent.written && !c.error && c.res.status < 400) {
       c.var.logger.error({ action: rule.action }, 'an audited change wrote no audit entry');

@@ -36,6 +36,8 @@ export interface AuditIntent {
   locate(result: unknown): AuditLocation;
   /** Set once the entry is written, so the request can tell that an audited change wrote one. */
   written: boolean;
+  /** The object the handler answered with (`c.json`), kept so the body is not read back. */
+  answered?: { value: unknown };
 }
 
 /** The acting platform admin, and the audit entry their change must write (when the route declares one). */

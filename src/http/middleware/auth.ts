@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { DomainError, Errors } from '../../domain/errors.js';
 import type { Feature } from '../../domain/tenant/plans.js';
-import { recordInTenant } from '../../services/audit.js';
+import { type AuditIntent, recordInTenant } from '../../services/audit.js';
 import type { AppEnv } from '../types.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
@@ -74,8 +74,9 @@ export const requireFeature = (feature: Feature) =>
 
 class Rollback extends Error {}
 
-/** The response body of a successful change, for its audit entry's target. */
-async function resultOf(res: Response): Promise<unknown> {
+/** The result of a successful change, for its audit entry's target: what the handler answered. */
+async function resultOf(intent: AuditIntent, res: Response): Promise<unknown> {
+  if (intent.answered) return intent.answered.value;
   if (!/json/i.test(res.headers.get('content-type') ?? '')) return undefined;
   return res.clone().json();
 }
@@ -100,7 +101,7 @@ export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
       if (c.error && !(c.error instanceof DomainError)) throw c.error;
       if (c.error || c.res.status >= 400) throw new Rollback();
       const intent = c.var.audit;
-      if (intent) await recordInTenant(scope, intent, await resultOf(c.res));
+      if (intent) await recordInTenant(scope, intent, await resultOf(intent, c.res));
     });
   } catch (err) {
     if (err instanceof Rollback || err === c.error) return;

@@ -20,7 +20,13 @@ export const requestContext = (logger: Logger, services: AppServices) =>
     const started = performance.now();
     await next();
     logFailure(c);
-    c.header('X-Request-Id', requestId);
+    // On the response itself: c.header() on a finished response rebuilds it, which takes
+    // @hono/node-server off its direct write path (the body is then read back as a stream).
+    try {
+      c.res.headers.set('X-Request-Id', requestId);
+    } catch {
+      c.header('X-Request-Id', requestId); // a response with immutable headers is rebuilt
+    }
     // One line per request, by route template (ids in raw paths would be unbounded and personal).
     c.get('logger').info(
       {
