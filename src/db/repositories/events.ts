@@ -1,6 +1,6 @@
 import { type AnyDomainEvent, isPlatformEventType } from '../../domain/events.js';
-import type { Prisma } from '../../generated/prisma/client.js';
-import type { PlatformScope, TenantScope, Tx } from '../context.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { PlatformScope, SqlRows, TenantScope, Tx } from '../context.js';
 
 export type EventRow = Prisma.DomainEventGetPayload<object>;
 export type AuditRow = Prisma.AuditEntryGetPayload<object>;
@@ -132,23 +132,23 @@ export interface AuditQuery {
   to?: Date;
 }
 
-async function recordAudit(tx: Tx, tenantId: string, entry: AuditRecord): Promise<void> {
+async function recordAudit(sql: SqlRows, tenantId: string, entry: AuditRecord): Promise<void> {
   const actorId = entry.actorId ?? null;
   const actorType = entry.actorType ?? (actorId ? 'user' : 'system');
-  // One raw statement on every write request's path (a model query costs several times its
-  // CPU in query building); idempotent on id, so at-least-once delivery writes one entry.
-  await tx.$executeRaw`INSERT INTO audit_log
+  // One statement on every write request's path, sent on the connection (a model query costs
+  // several times its CPU); idempotent on id, so at-least-once delivery writes one entry.
+  await sql(Prisma.sql`INSERT INTO audit_log
       (tenant_id, id, action, actor_id, actor_type, target_type, target_id, request_id, reason, data)
     VALUES (${tenantId}::uuid, ${entry.id}::uuid, ${entry.action}, ${actorId}::uuid, ${actorType},
       ${entry.targetType ?? null}, ${entry.targetId ?? null}::uuid, ${entry.requestId ?? null},
       ${entry.reason ?? null}, ${JSON.stringify(entry.data ?? {})}::jsonb)
-    ON CONFLICT DO NOTHING`;
+    ON CONFLICT DO NOTHING`);
 }
 
 /** The tenant's own audit log (append-only for every role the server logs in as). */
-export function auditRepository({ tx, tenantId }: TenantScope) {
+export function auditRepository({ tx, sql, tenantId }: TenantScope) {
   return {
-    record: (entry: AuditRecord) => recordAudit(tx, tenantId, entry),
+    record: (entry: AuditRecord) => recordAudit(sql, tenantId, entry),
     /** In id order (UUIDv7: the order entries were written); `from` inclusive, `to` exclusive. */
     list(query: AuditQuery): Promise<AuditRow[]> {
       const where: Prisma.AuditEntryWhereInput = { tenantId };
@@ -164,6 +164,6 @@ export function auditRepository({ tx, tenantId }: TenantScope) {
 }
 
 /** Audit entries the platform plane writes into a tenant's log (outbox subscribers, platform actions). */
-export function platformAuditRepository({ tx }: PlatformScope) {
-  return { record: (tenantId: string, entry: AuditRecord) => recordAudit(tx, tenantId, entry) };
+export function platformAuditRepository({ sql }: PlatformScope) {
+  return { record: (tenantId: string, entry: AuditRecord) => recordAudit(sql, tenantId, entry) };
 }
