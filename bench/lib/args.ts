@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIO_NAMES = ['list', 'get', 'create'] as const;
+export const SCENARIO_NAMES = ['list', 'get', 'create', 'find'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export const SERVER_NAMES = ['tenantry', 'raw', 'naive', 'raw-pipelined'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];

@@ -27,6 +27,9 @@ const shape = (v: unknown): unknown =>
  * status, same JSON for reads, same shape for a create) and must answer another tenant's
  * student with 404, so the baselines are doing the same job under the same isolation.
  */
+// First1, First10–19 and First100–199 of the tenant's seeded students: more than one page.
+const FIND = 'First1';
+
 export async function checkParity(servers: ServerProcess[], fixtures: TenantFixture[]): Promise<void> {
   const [a, b] = fixtures;
   const reference = servers.find((s) => s.name === 'tenantry');
@@ -35,6 +38,7 @@ export async function checkParity(servers: ServerProcess[], fixtures: TenantFixt
   const expect = {
     list: await call(reference, '/api/v1/students?limit=20', a.token),
     get: await call(reference, `/api/v1/students/${id}`, a.token),
+    find: await call(reference, `/api/v1/students?q=${FIND}&limit=20`, a.token),
     create: await call(reference, '/api/v1/students', a.token, {
       studentNo: `PARITY-${reference.name}`,
       firstName: 'Parity',
@@ -53,6 +57,7 @@ export async function checkParity(servers: ServerProcess[], fixtures: TenantFixt
     if (server !== reference) {
       const list = await call(server, '/api/v1/students?limit=20', a.token);
       const get = await call(server, `/api/v1/students/${id}`, a.token);
+      const find = await call(server, `/api/v1/students?q=${FIND}&limit=20`, a.token);
       const create = await call(server, '/api/v1/students', a.token, {
         studentNo: `PARITY-${server.name}`,
         firstName: 'Parity',
@@ -65,6 +70,9 @@ export async function checkParity(servers: ServerProcess[], fixtures: TenantFixt
       }
       if (get.status !== 200 || !isDeepStrictEqual(get.json, expect.get.json)) {
         problems.push(`${server.name}: get differs (${get.status}): ${JSON.stringify(get.json).slice(0, 300)}`);
+      }
+      if (find.status !== 200 || !isDeepStrictEqual(find.json, expect.find.json)) {
+        problems.push(`${server.name}: search differs (${find.status}): ${JSON.stringify(find.json).slice(0, 300)}`);
       }
       if (create.status !== 201 || !isDeepStrictEqual(shape(create.json), shape(expect.create.json))) {
         problems.push(

@@ -17,6 +17,13 @@ const auth = (f: TenantFixture) => ({ authorization: `Bearer ${f.token}` });
 const runTag = randomBytes(3).toString('hex');
 let created = 0;
 
+/**
+ * A search term that names one seeded student (`First<k>`, seed.ts) and, for k of 10–19, the
+ * ten whose number continues it: one to eleven matches among the tenant's students.
+ */
+export const searchTerm = (f: TenantFixture) =>
+  `First${10 + Math.floor(Math.random() * Math.max(1, Math.min(f.studentIds.length, 200) - 10))}`;
+
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   list: {
     name: 'list',
@@ -36,6 +43,22 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       setupRequest: (req) => {
         const f = pick(fixtures);
         return { ...req, path: `/api/v1/students/${pick(f.studentIds)}`, headers: { ...req.headers, ...auth(f) } };
+      },
+    }),
+  },
+  find: {
+    name: 'find',
+    label: 'GET /api/v1/students?q=First<k>&limit=20',
+    request: (fixtures) => ({
+      method: 'GET',
+      path: '/api/v1/students',
+      setupRequest: (req) => {
+        const f = pick(fixtures);
+        return {
+          ...req,
+          path: `/api/v1/students?q=${searchTerm(f)}&limit=20`,
+          headers: { ...req.headers, ...auth(f) },
+        };
       },
     }),
   },

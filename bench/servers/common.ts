@@ -112,15 +112,19 @@ export function assertWriter(p: Principal): void {
 }
 
 /** ?limit (1..100, default 20) and the opaque cursor (base64url of the last id), as Tenantry. */
-export function pageQuery(c: Context): { limit: number; after?: string } {
+export function pageQuery(c: Context): { limit: number; after?: string; q?: string } {
   const raw = c.req.query('limit');
   const limit = raw === undefined ? 20 : Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'validation_failed', 'bad limit');
+  const q = c.req.query('q');
+  if (q !== undefined && (q.length < 3 || q.length > 100)) {
+    throw new HttpError(400, 'validation_failed', 'q: 3 to 100 characters here');
+  }
   const cursor = c.req.query('cursor');
-  if (cursor === undefined) return { limit };
+  if (cursor === undefined) return { limit, q };
   const after = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!UUID.test(after)) throw new HttpError(400, 'validation_failed', 'invalid cursor');
-  return { limit, after };
+  return { limit, after, q };
 }
 
 export interface StudentRow {

@@ -41,10 +41,18 @@ const app = await createBenchApp();
 
 app.get('/api/v1/students', async (c) => {
   const { tenantId } = c.get('principal');
-  const { limit, after } = pageQuery(c);
+  const { limit, after, q } = pageQuery(c);
+  // The tutorial's search: case-insensitive contains over the searched columns (an ILIKE scan).
+  const contains = q && { contains: q.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const };
   const rows = await inTenant(tenantId, (tx) =>
     tx.student.findMany({
-      where: after ? { tenantId, id: { gt: after } } : { tenantId },
+      where: {
+        tenantId,
+        ...(after && { id: { gt: after } }),
+        ...(contains && {
+          OR: [{ firstName: contains }, { lastName: contains }, { studentNo: contains }, { email: contains }],
+        }),
+      },
       orderBy: { id: 'asc' },
       take: limit + 1,
     }),

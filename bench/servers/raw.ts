@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { studentSearchSql } from '../../src/db/repositories/students.js';
 import { effectiveLimits } from '../../src/domain/tenant/plans.js';
 import {
   assertWriter,
@@ -91,13 +92,23 @@ const app = await createBenchApp();
 
 app.get('/api/v1/students', async (c) => {
   const p = c.get('principal');
-  const { limit, after } = pageQuery(c);
+  const { limit, after, q } = pageQuery(c);
   const { rows } = await inTenant(
     p,
-    (db) =>
-      after
+    (db) => {
+      if (q) {
+        // Tenantry's own search statement (the trigram table), as a hand-written server would send it.
+        const search = studentSearchSql(p.tenantId, { limit: limit + 1, after, q });
+        return db.query<StudentRow>(
+          `SELECT s.id, s."studentNo", s."firstName", s."lastName", s.email, s."dateOfBirth"::text AS "dateOfBirth",
+                  s.active, s."createdAt", s."updatedAt" FROM (${search.text}) s ORDER BY s.id`,
+          search.values,
+        );
+      }
+      return after
         ? db.query<StudentRow>(SQL.listAfter, [p.tenantId, limit + 1, after])
-        : db.query<StudentRow>(SQL.list, [p.tenantId, limit + 1]),
+        : db.query<StudentRow>(SQL.list, [p.tenantId, limit + 1]);
+    },
     true,
   );
   return c.json(toPage(rows, limit), 200);
