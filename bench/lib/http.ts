@@ -6,14 +6,16 @@ import type { BenchDatabase } from './database.js';
 import { freePort } from './database.js';
 import { assertClean, type RunResult, runLoad } from './load.js';
 import { checkParity } from './parity.js';
-import { type ServerProcess, startServer } from './processes.js';
+import { type ServerProcess, startCommand, startServer } from './processes.js';
 import type { ProfileWindow } from './profile.js';
 import { type ScenarioReport, type ServerSummary, scenarioReport, summarise } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import { PLATFORM_ADMIN, refreshTokens, seedTenants, type TenantFixture } from './seed.js';
 
-const SCRIPTS: Record<ServerName, { script: string; env?: Record<string, string> }> = {
-  tenantry: { script: 'src/server.ts' },
+const START = startCommand();
+// Tenantry runs as `npm start` runs it: the start script's environment and node flags.
+const SCRIPTS: Record<ServerName, { script: string; env?: Record<string, string>; nodeArgs?: string[] }> = {
+  tenantry: { script: 'src/server.ts', env: START.env, nodeArgs: START.nodeArgs },
   raw: { script: 'bench/servers/raw.ts' },
   'raw-pipelined': { script: 'bench/servers/raw.ts', env: { RAW_PIPELINE: '1' } },
   naive: { script: 'bench/servers/naive.ts' },
@@ -71,7 +73,10 @@ async function startServers(
         port: await freePort(),
         env: { ...envs[name], ...SCRIPTS[name].env },
         // One directory per server: node writes a profile per thread (tsx's loader runs in its own).
-        nodeArgs: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${name}`] : [],
+        nodeArgs: [
+          ...(SCRIPTS[name].nodeArgs ?? []),
+          ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}${name}`] : []),
+        ],
       });
       track(server);
       return [name, server] as const;
@@ -181,8 +186,9 @@ export async function runHttpScenarios(opts: {
     const server = await startServer({
       name: `tenantry-pool-${poolSize}`,
       script: SCRIPTS.tenantry.script,
+      nodeArgs: SCRIPTS.tenantry.nodeArgs,
       port: await freePort(),
-      env: { ...envs.tenantry, DB_POOL_SIZE: String(poolSize) },
+      env: { ...envs.tenantry, ...SCRIPTS.tenantry.env, DB_POOL_SIZE: String(poolSize) },
     });
     opts.track(server);
     try {

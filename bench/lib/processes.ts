@@ -68,6 +68,31 @@ async function waitReady(child: ChildProcess, url: string, timeoutMs: number, ou
 }
 
 /**
+ * How `npm start` runs the server (package.json's start script, `exec [env K=V …] node <flags>
+ * --import tsx src/server.ts`): its environment assignments and node flags, so the bench measures
+ * the server as it is started, memory settings included.
+ */
+export function startCommand(): { env: Record<string, string>; nodeArgs: string[] } {
+  const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  const nodeArgs: string[] = [];
+  let i = words[0] === 'exec' ? 1 : 0;
+  if (words[i] === 'env') {
+    for (i++; words[i]?.includes('='); i++) {
+      const [key, ...value] = (words[i] as string).split('=');
+      env[key as string] = value.join('=');
+    }
+  }
+  if (words[i] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  for (i++; i < words.length - 1; i++) {
+    if (words[i] === '--import' && words[i + 1] === 'tsx') i++;
+    else nodeArgs.push(words[i] as string);
+  }
+  return { env, nodeArgs };
+}
+
+/**
  * Starts `node --import tsx <script>` (so the pid is the server's own, for RSS) and waits
  * until GET /health/live answers 200.
  */
