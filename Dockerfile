@@ -27,4 +27,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # npm would not forward SIGTERM reliably; run the start script's command directly (its memory
 # settings included: see "Performance" in the README).
-CMD ["node", "--max-old-space-size=128", "--import", "tsx", "src/server.ts"]
+CMD ["env", "MALLOC_MMAP_THRESHOLD_=131072", "node", "--max-old-space-size=128", "--import", "tsx", "src/server.ts"]
