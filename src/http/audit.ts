@@ -72,7 +72,7 @@ async function jsonBodyOf(c: Context<AppEnv>): Promise<unknown> {
 /**
  * Builds the request's audit intent from the route's rule (and, for platform admins, the
  * validated X-Audit-Reason, required when REQUIRE_AUDIT_REASON is set), before the handler runs.
- * A platform request also gets its actor (`c.var.actor`), which the handler passes to the
+ * A platform request also gets its actor (`c.get('actor')`), which the handler passes to the
  * platform service. After the handler, a successful platform change that wrote no entry is
  * logged as the programming error it is.
  */
@@ -83,7 +83,7 @@ export const auditIntent = (rule: AuditRule) =>
     const caller = principal?.userId ?? null;
     const header = c.req.header('x-audit-reason');
     const reason = platform
-      ? auditReason(header === undefined ? undefined : headerText(header), c.var.services.audit.requireReason)
+      ? auditReason(header === undefined ? undefined : headerText(header), c.get('services').audit.requireReason)
       : null;
     const params = c.req.param() as Record<string, string>;
     const query = c.req.query();
@@ -94,7 +94,7 @@ export const auditIntent = (rule: AuditRule) =>
       targetType: rule.target,
       actorId: caller,
       actorType: platform ? 'platform_admin' : 'user',
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       reason,
       written: false,
       locate(result): AuditLocation {
@@ -119,7 +119,7 @@ export const auditIntent = (rule: AuditRule) =>
     }) as typeof c.json;
     await next();
     if (principal?.kind !== 'tenant' && !intent.written && !c.error && c.res.status < 400) {
-      c.var.logger.error({ action: rule.action }, 'an audited change wrote no audit entry');
+      c.get('logger').error({ action: rule.action }, 'an audited change wrote no audit entry');
     }
   });
 

@@ -43,7 +43,7 @@ export const tenantGate = createMiddleware<AppEnv>(async (c, next) => {
   const { tenantId, userId, role, issuedAt } = tenantOf(c);
   const id = c.req.header('x-tenant-id');
   if (id !== undefined && id.toLowerCase() !== tenantId) throw Errors.tenantMismatch();
-  const { services } = c.var;
+  const services = c.get('services');
   const profile = await services.tenantProfiles.get({ tenantId, userId, role, issuedAt });
   c.set('tenantProfile', profile);
   const slug = c.req.header('x-tenant-slug');
@@ -83,7 +83,7 @@ async function resultOf(intent: AuditIntent, res: Response): Promise<unknown> {
 
 /**
  * Runs the rest of the request inside one tenant transaction whose first statement sets the
- * tenant context; the handler gets it as `c.var.scope`. It commits only when the handler
+ * tenant context; the handler gets it as `c.get('scope')`. It commits only when the handler
  * succeeded: an error response rolls it back. A route that declares an audit entry gets it
  * written on the same transaction, after the handler and before the commit.
  */
@@ -92,7 +92,7 @@ export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
   const statementTimeoutMs = c.get('tenantProfile')?.limits.statementTimeoutMs;
   const started = performance.now();
   try {
-    await c.var.services.tenantDb.tenant({ tenantId, userId, role, issuedAt, statementTimeoutMs }, async (scope) => {
+    await c.get('services').tenantDb.tenant({ tenantId, userId, role, issuedAt, statementTimeoutMs }, async (scope) => {
       c.set('scope', scope);
       await next();
       // Hono has already answered a handler's error as it was thrown. A database failure goes
@@ -100,7 +100,7 @@ export const tenantTransaction = createMiddleware<AppEnv>(async (c, next) => {
       // is then answered in its place (a 503 rather than a 500, say).
       if (c.error && !(c.error instanceof DomainError)) throw c.error;
       if (c.error || c.res.status >= 400) throw new Rollback();
-      const intent = c.var.audit;
+      const intent = c.get('audit');
       if (intent) await recordInTenant(scope, intent, await resultOf(intent, c.res));
     });
   } catch (err) {

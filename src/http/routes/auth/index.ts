@@ -6,27 +6,30 @@ export function authRouter() {
   return createRouter()
     .openapi(routes.login, async (c) => {
       const { tenant, ...credentials } = c.req.valid('json');
-      const slug = loginTenant({ body: tenant, header: c.req.header('x-tenant-slug'), host: c.var.hostTenant });
-      return c.json(await c.var.services.auth.login({ tenant: slug, ...credentials }, c.var.clientAddress), 200);
+      const slug = loginTenant({ body: tenant, header: c.req.header('x-tenant-slug'), host: c.get('hostTenant') });
+      return c.json(await c.get('services').auth.login({ tenant: slug, ...credentials }, c.get('clientAddress')), 200);
     })
     .openapi(routes.platformLogin, async (c) =>
-      c.json(await c.var.services.auth.platformLogin(c.req.valid('json'), c.var.clientAddress), 200),
+      c.json(await c.get('services').auth.platformLogin(c.req.valid('json'), c.get('clientAddress')), 200),
     )
     .openapi(routes.refresh, async (c) =>
-      c.json(await c.var.services.auth.refresh(c.req.valid('json').refreshToken), 200),
+      c.json(await c.get('services').auth.refresh(c.req.valid('json').refreshToken), 200),
     )
     .openapi(routes.logout, async (c) => {
-      await c.var.services.auth.logout(c.req.valid('json').refreshToken);
+      await c.get('services').auth.logout(c.req.valid('json').refreshToken);
       return c.body(null, 204);
     })
     .openapi(routes.changePassword, async (c) =>
-      c.json(await c.var.services.auth.changePassword(c.var.scope, c.req.valid('json'), c.var.clientAddress), 200),
+      c.json(
+        await c.get('services').auth.changePassword(c.get('scope'), c.req.valid('json'), c.get('clientAddress')),
+        200,
+      ),
     )
     .openapi(routes.me, async (c) => {
-      const { scope } = c.var;
+      const scope = c.get('scope');
       const me = scope
-        ? await c.var.services.auth.me(scope)
-        : await c.var.services.auth.platformMe(c.var.principal.userId);
+        ? await c.get('services').auth.me(scope)
+        : await c.get('services').auth.platformMe(c.get('principal').userId);
       return c.json(me, 200);
     });
 }

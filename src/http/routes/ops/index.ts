@@ -39,7 +39,7 @@ export function opsRouter(probes: Probe[], registry: Registry) {
   });
   router.get('/.well-known/jwks.json', async (c) => {
     c.header('Cache-Control', 'public, max-age=300');
-    return c.json(await c.var.services.tokens.jwks());
+    return c.json(await c.get('services').tokens.jwks());
   });
   router.route('/', docsRouter());
   return router;

@@ -32,10 +32,10 @@ const untyped = (res: Response) => res as never;
 export function tenantTransferRouter() {
   return createRouter()
     .openapi(routes.usage, async (c) =>
-      c.json(await c.var.services.usage.usage(c.var.principal.userId, c.req.valid('param').id), 200),
+      c.json(await c.get('services').usage.usage(c.get('principal').userId, c.req.valid('param').id), 200),
     )
     .openapi(routes.stats, async (c) =>
-      c.json(await c.var.services.usage.stats(c.var.principal.userId, c.req.valid('query')), 200),
+      c.json(await c.get('services').usage.stats(c.get('principal').userId, c.req.valid('query')), 200),
     )
     .openapi(routes.exportTenant, async (c) => {
       const { id } = c.req.valid('param');
@@ -44,10 +44,10 @@ export function tenantTransferRouter() {
       const opts = { onError: (err: unknown) => logger.error({ err, tenantId: id }, 'tenant export aborted') };
       let body: ReadableStream<Uint8Array>;
       if (principal.kind === 'platform') {
-        body = await c.var.services.transfer.exportAny(actorOf(c.var), id, { includeCredentials }, opts);
+        body = await c.get('services').transfer.exportAny(actorOf(c.var), id, { includeCredentials }, opts);
       } else {
         if (includeCredentials) throw Errors.forbidden('credentials are exported for platform admins only');
-        body = await c.var.services.transfer.exportOwn(principal, id, { ...opts, audit: c.var.audit });
+        body = await c.get('services').transfer.exportOwn(principal, id, { ...opts, audit: c.get('audit') });
       }
       return untyped(
         c.body(body, 200, {
@@ -70,6 +70,6 @@ export function tenantTransferRouter() {
         throw Errors.validation('slug and name are for mode=clone', [{ path: 'mode', message: 'must be clone' }]);
       }
       const body = requestStream(c.env) ?? c.req.raw.body ?? emptyBody();
-      return c.json(await c.var.services.transfer.import(c.var.principal.userId, body, options), 201);
+      return c.json(await c.get('services').transfer.import(c.get('principal').userId, body, options), 201);
     });
 }
