@@ -18,9 +18,14 @@ const CONFLICT = 'a student with this studentNo or email already exists';
 /** Shorter search terms have no trigram: they are answered by scanning the tenant's students. */
 export const SEARCH_MIN_CHARS = 3;
 
+/** A student row's columns as the model names them, from `students st`. */
 const COLUMNS = Prisma.sql`st.tenant_id AS "tenantId", st.id, st.student_no AS "studentNo",
   st.first_name AS "firstName", st.last_name AS "lastName", st.email, st.date_of_birth AS "dateOfBirth",
   st.active, st.created_at AS "createdAt", st.updated_at AS "updatedAt"`;
+/** The same, unqualified: an INSERT's RETURNING list (no table alias for Citus to deparse). */
+const RETURNED = Prisma.sql`tenant_id AS "tenantId", id, student_no AS "studentNo",
+  first_name AS "firstName", last_name AS "lastName", email, date_of_birth AS "dateOfBirth",
+  active, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** A date column's value as 'YYYY-MM-DD' (a Date parameter would be cast in the session's time zone). */
 const isoDate = (d: Date | string | null | undefined) =>
@@ -108,10 +113,10 @@ export function studentRepository({ tx, sql, tenantId }: TenantScope) {
       return guard(
         async () => {
           const rows = await sql<StudentRow>(Prisma.sql`
-          INSERT INTO students AS st (tenant_id, id, student_no, first_name, last_name, email, date_of_birth, active)
+          INSERT INTO students (tenant_id, id, student_no, first_name, last_name, email, date_of_birth, active)
           VALUES (${tenantId}::uuid, ${id}::uuid, ${data.studentNo}, ${data.firstName}, ${data.lastName},
                   ${data.email ?? null}, ${isoDate(data.dateOfBirth)}::date, ${data.active ?? true})
-          RETURNING ${COLUMNS}`);
+          RETURNING ${RETURNED}`);
           return rows[0] as StudentRow;
         },
         { conflict: CONFLICT },
