@@ -21,10 +21,13 @@ const ROW_TYPES = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-function sqlOn(connection: pg.PoolClient, open: { now: boolean }): SqlRows {
+function sqlOn(plane: DbPlane, connection: pg.PoolClient, open: { now: boolean }): SqlRows {
   return async <R>(query: Prisma.Sql) => {
     if (!open.now) throw new Error('database access outside a request transaction: the transaction has ended');
-    const result = await connection.query({ text: query.text, values: query.values, types: ROW_TYPES });
+    const text = query.text;
+    // Prepared once per connection under the same names as Prisma's statements (when enabled).
+    const name = plane.pinned.statementName(text);
+    const result = await connection.query({ text, values: query.values, types: ROW_TYPES, ...(name && { name }) });
     return result.rows as R[];
   };
 }
@@ -152,7 +155,7 @@ export function createTransactionRunner(
       }
       const open = { now: true };
       const result = await plane.pinned
-        .run(connection, (tx) => fn(tx, sqlOn(connection, open)))
+        .run(connection, (tx) => fn(tx, sqlOn(plane, connection, open)))
         .finally(() => {
           open.now = false;
         });

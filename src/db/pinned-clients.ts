@@ -122,6 +122,11 @@ export class PinnedClients {
     }
   }
 
+  /** The name the statement is prepared under on each connection (undefined: sent unnamed). */
+  statementName(sql: string): string | undefined {
+    return this.options.statementNameGenerator?.({ sql }) || undefined;
+  }
+
   async close(): Promise<void> {
     await this.client?.$disconnect();
   }
