@@ -1,6 +1,5 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { Errors } from '../domain/errors.js';
 import { TENANT_ROLES, type TenantRole } from '../domain/roles.js';
@@ -90,6 +89,24 @@ type EnvOf<A extends Access> = A extends { kind: 'public' }
     : A extends { kind: 'tenant' }
       ? TenantEnv
       : MaybeTenantEnv;
+
+/**
+ * A route's middleware as one handler, run in order. hono/combine's every() did the same but
+ * built a new chain (an array of wrappers and a compose) on every request. None of these
+ * middleware answers by returning a Response (they throw or call next); one that did would
+ * still be answered.
+ */
+function chain(handlers: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv> {
+  return (c, next) => {
+    const step = async (i: number): Promise<void> => {
+      const handler = handlers[i];
+      if (!handler) return next();
+      const res = await handler(c, () => step(i + 1));
+      if (res instanceof Response && !c.finalized) c.res = res;
+    };
+    return step(0);
+  };
+}
 
 function middlewareFor(rule: Access, feature?: Feature, audit?: AuditRule): MiddlewareHandler<AppEnv>[] {
   // After the gate (which reads the tenant's profile), before any transaction opens.
@@ -206,7 +223,7 @@ export function defineRoute<A extends Access, const R extends RouteFields>(rule:
     'x-roles': rolesOf(rule),
     ...(feature && { 'x-feature': feature }),
     // One composed handler (not a list), so the handler's context is typed by EnvOf<A>.
-    middleware: every(...middlewareFor(rule, feature, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
+    middleware: chain(middlewareFor(rule, feature, audit)) as unknown as MiddlewareHandler<EnvOf<A>>,
   });
 }
 
