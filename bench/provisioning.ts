@@ -46,19 +46,23 @@ function presentCounts(quick: boolean): number[] {
   return [...counts].sort((a, b) => a - b);
 }
 
-/**
- * Tops the database up to `target` tenants cheaply: set-based SQL as the platform login (the
- * role TenantService writes with) for the same four rows per tenant — tenant, settings, admin,
- * TenantCreated — with one precomputed password hash. Returns how many it added.
- */
-async function fillTenants(platformUrl: string, prefix: string, target: number, hash: string): Promise<number> {
-  const present = await withClient(platformUrl, async (c) => {
+/** Tenants in the database, counted as the platform login sees them. */
+const tenantCount = (platformUrl: string) =>
+  withClient(platformUrl, async (c) => {
     await c.query('BEGIN');
     await c.query('SELECT app.begin_platform(NULL)');
     const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
     await c.query('COMMIT');
     return r.rows[0]?.n ?? 0;
   });
+
+/**
+ * Tops the database up to `target` tenants cheaply: set-based SQL as the platform login (the
+ * role TenantService writes with) for the same four rows per tenant — tenant, settings, admin,
+ * TenantCreated — with one precomputed password hash. Returns how many it added.
+ */
+async function fillTenants(platformUrl: string, prefix: string, target: number, hash: string): Promise<number> {
+  const present = await tenantCount(platformUrl);
   const missing = Math.max(0, target - present);
   for (let from = 0; from < missing; from += 5000) {
     await asPlatform(
@@ -274,13 +278,7 @@ const PATH_LABELS: Record<Path, string> = {
 
 /** Tenants in the database and this run's tenant schemas. */
 async function countPresent(platformUrl: string, owner: pg.Client, prefix: string) {
-  const tenants = await withClient(platformUrl, async (c) => {
-    await c.query('BEGIN');
-    await c.query('SELECT app.begin_platform(NULL)');
-    const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
-    await c.query('COMMIT');
-    return r.rows[0]?.n ?? 0;
-  });
+  const tenants = await tenantCount(platformUrl);
   const r = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE $1', [
     `t\\_${prefix}\\_%`,
   ]);
